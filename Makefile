@@ -1,0 +1,70 @@
+# ragsql — `make demo` runs the main job end to end, `make test` runs the suite.
+# Every target installs what it needs and is idempotent.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV      := .venv
+PY        := $(VENV)/bin/python
+STAMP     := .build/stamps
+SHARED    ?= ../shared
+export RAGSQL_PGPORT ?= 54329
+# DATABASE_URL may point at any PostgreSQL 15–17 with pgvector and plpython3u;
+# left unset, the project-local cluster is used (and started on demand).
+LOCAL_DB  := $(if $(DATABASE_URL),,1)
+export DATABASE_URL ?= $(shell bash scripts/db.sh url)
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval bench clean
+
+help:
+	@echo "make demo            set up everything and answer sample questions from SQL"
+	@echo "make test            set up everything and run the test suite"
+	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | bench"
+
+setup: system venv
+
+system: $(STAMP)/system
+$(STAMP)/system: scripts/install_system.sh
+	bash scripts/install_system.sh
+	@mkdir -p $(STAMP) && touch $@
+
+venv: $(STAMP)/venv
+# Debian's python3 builds the venv: it is the interpreter PL/Python embeds.
+$(STAMP)/venv: requirements.txt requirements-torch.txt $(STAMP)/system
+	test -x $(PY) || /usr/bin/python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements-torch.txt
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@mkdir -p $(STAMP) && touch $@
+
+db: $(STAMP)/system
+ifeq ($(LOCAL_DB),1)
+	@bash scripts/db.sh start
+endif
+
+stop:
+	@bash scripts/db.sh stop
+
+migrate: setup db
+	$(VENV)/bin/alembic upgrade head
+
+psql: db
+	@psql "$(DATABASE_URL)"
+
+dburl:
+	@echo "$(DATABASE_URL)"
+
+demo: migrate
+	$(PY) -m ragsql demo samples
+
+test: setup db
+	$(PY) -m pytest -q tests
+
+eval-retrieval: migrate
+	$(PY) -m ragsql.eval_retrieval --data $(SHARED)/data/xquad
+
+bench: migrate
+	$(PY) -m ragsql.bench
+
+clean: stop
+	rm -rf .pgdata .build $(VENV)

@@ -1,0 +1,128 @@
+"""Answer composition: support check, LLM generation with [N] citations, and
+the extractive fallback that always returns an answer."""
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from . import llm
+from .textutil import content_terms, detect_language, split_sentences
+
+REFUSAL = {
+    "es": "No tengo información sobre eso en las fuentes provistas.",
+    "en": "I don't have information about that in the provided sources.",
+}
+PROMPT_VERSION = "answer_v1"
+_PROMPT = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
+_CITATION = re.compile(r"\[(\d+)\]")
+
+# Support thresholds (cosine of the best source sentence to the question, and
+# share of the question's content words found in it), calibrated on XQuAD
+# on-topic versus off-topic questions; see README "Answer support".
+MIN_COSINE = 0.80
+MIN_COSINE_WITH_OVERLAP = 0.76
+MIN_OVERLAP = 0.34
+
+
+def answer_language(question):
+    lang = detect_language(question)
+    return lang if lang in REFUSAL else "en"
+
+
+def _sentences(sources):
+    out = []
+    for n, src in enumerate(sources, start=1):
+        for s in split_sentences(src["content"].replace("\n", " ")):
+            if len(s) >= 12:
+                out.append((n, s))
+    return out
+
+
+def score_sentences(question, sources, embed):
+    """[(score, cosine, overlap, n, sentence)] best first. `embed(texts,
+    is_query)` returns normalised vectors."""
+    sents = _sentences(sources)
+    if not sents:
+        return []
+    q_terms = set(content_terms(question))
+    vecs = embed([question] + [s for _, s in sents], None)
+    qv, sv = vecs[0], vecs[1:]
+    cos = sv @ qv
+    scored = []
+    for (n, s), c in zip(sents, cos):
+        overlap = len(q_terms & set(content_terms(s))) / len(q_terms) if q_terms else 0.0
+        scored.append((float(c) + 0.15 * overlap, float(c), overlap, n, s))
+    scored.sort(key=lambda r: r[0], reverse=True)
+    return scored
+
+
+def is_supported(scored):
+    if not scored:
+        return False
+    best_cos = max(r[1] for r in scored)
+    best_pair = max(scored, key=lambda r: (r[2], r[1]))
+    return best_cos >= MIN_COSINE or (best_pair[2] >= MIN_OVERLAP and best_pair[1] >= MIN_COSINE_WITH_OVERLAP)
+
+
+def extractive(scored, max_sentences=2):
+    """Quote the best source sentences, each followed by its citation."""
+    best = scored[0][0]
+    picked = [r for r in scored[:max_sentences] if r[0] >= best - 0.05]
+    return " ".join(f"{s} [{n}]" for _, _, _, n, s in picked)
+
+
+def generate(cfg, question, sources, lang):
+    numbered = "\n\n".join(f"[{n}] {src.get('title') or ''}\n{src['content']}"
+                           for n, src in enumerate(sources, start=1))
+    system = _PROMPT.format(language_name="Spanish" if lang == "es" else "English",
+                            refusal=REFUSAL[lang], sources=numbered)
+    text = llm.chat(cfg, [{"role": "system", "content": system},
+                          {"role": "user", "content": question}])
+    return clean_citations(text, len(sources))
+
+
+def clean_citations(text, n_sources):
+    """Drop citations to sources that were not given (a model may invent [7])."""
+    return _CITATION.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n_sources else "", text).strip()
+
+
+def compose(question, sources, embed, cfg, max_sources=5):
+    """Returns dict(answer, supported, language, model, error, timings_ms)."""
+    lang = answer_language(question)
+    sources = sources[:max_sources]
+    timings = {}
+    t = time.perf_counter()
+    scored = score_sentences(question, sources, embed)
+    supported = is_supported(scored)
+    timings["support_ms"] = round((time.perf_counter() - t) * 1000, 2)
+    result = {"language": lang, "supported": supported, "error": None, "model": "extractive"}
+    if not supported:
+        result["answer"] = REFUSAL[lang]
+        result["timings_ms"] = timings
+        return result
+    if cfg is not None and cfg.configured:
+        t = time.perf_counter()
+        try:
+            text = generate(cfg, question, sources, lang)
+            result["model"] = cfg.model
+            if REFUSAL[lang].rstrip(".") in text:
+                result["supported"] = False
+                text = REFUSAL[lang]
+            elif not _CITATION.search(text):
+                # Every answer must point at its evidence: cite the best sentence's source.
+                text = f"{text} [{scored[0][3]}]"
+            result["answer"] = text
+        except llm.LLMError as exc:
+            result["error"] = f"LLM unavailable ({exc}); extractive fallback"
+        timings["generation_ms"] = round((time.perf_counter() - t) * 1000, 2)
+    if "answer" not in result:
+        t = time.perf_counter()
+        result["answer"] = extractive(scored)
+        timings["extractive_ms"] = round((time.perf_counter() - t) * 1000, 2)
+    result["timings_ms"] = timings
+    return result
+
+
+def cited_numbers(text):
+    return sorted({int(m) for m in _CITATION.findall(text)})

@@ -1,0 +1,54 @@
+"""Applies the SQL files in sql/ from Alembic revisions.
+
+sql/schema/NNN_*.sql are applied once by the revision that names them;
+sql/idempotent/*.sql (CREATE OR REPLACE, views, grants) are re-applied in
+file-name order by every revision that changes them, and always at head.
+Placeholders filled at apply time:
+  @extschema_vector@ / @unaccent_schema@  schemas the extensions live in
+  @python_path@   the server-side Python path (venv site-packages and the
+                  directory holding py_udfs); RAGSQL_SERVER_PYTHONPATH
+                  (colon-separated) overrides it for a server elsewhere.
+"""
+import os
+import site
+import sysconfig
+from pathlib import Path
+
+SQL_DIR = Path(__file__).resolve().parent.parent / "sql"
+
+
+def server_python_path():
+    env = os.environ.get("RAGSQL_SERVER_PYTHONPATH")
+    if env:
+        return [p for p in env.split(":") if p]
+    return [str(SQL_DIR.parent), sysconfig.get_paths()["purelib"]]
+
+
+def _ext_schema(cur, ext):
+    cur.execute("SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace"
+                " WHERE e.extname = %s", (ext,))
+    row = cur.fetchone()
+    return row[0] if row else "public"
+
+
+def render(cur, text):
+    from psycopg import sql
+    if "@python_path@" in text:
+        text = text.replace("@python_path@", repr(server_python_path()))
+    for ext, token in (("vector", "@extschema_vector@"), ("unaccent", "@unaccent_schema@")):
+        if token in text:
+            name = sql.Identifier(_ext_schema(cur, ext)).as_string(cur)
+            text = text.replace(token, name)
+    return text
+
+
+def apply(dbapi_conn, relpath):
+    """Execute one SQL file (multi-statement, no parameters) on a psycopg connection."""
+    path = SQL_DIR / relpath
+    with dbapi_conn.cursor() as cur:
+        cur.execute(render(cur, path.read_text()))
+
+
+def apply_idempotent(dbapi_conn):
+    for path in sorted((SQL_DIR / "idempotent").glob("*.sql")):
+        apply(dbapi_conn, path.relative_to(SQL_DIR))

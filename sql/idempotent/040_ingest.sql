@@ -1,0 +1,98 @@
+-- Ingestion: validate, de-duplicate, chunk, enqueue. Never waits on a model
+-- unless the caller asks for sync => true (small loads).
+
+CREATE OR REPLACE FUNCTION rag.ingest_document(
+    content text,
+    title text DEFAULT NULL,
+    metadata jsonb DEFAULT '{}',
+    tenant text DEFAULT 'default',
+    source text DEFAULT NULL,
+    language text DEFAULT NULL,
+    sync boolean DEFAULT false,
+    chunk_size int DEFAULT 1000,
+    chunk_overlap int DEFAULT 200)
+RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_max_bytes bigint := coalesce(nullif(current_setting('rag.max_document_bytes', true), '')::bigint,
+                                   10 * 1024 * 1024);
+    v_hash bytea;
+    v_id bigint;
+    v_lang text;
+    v_cfg regconfig;
+    v_meta jsonb := coalesce(ingest_document.metadata, '{}'::jsonb);
+    v_model text;
+    v_error text;
+BEGIN
+    IF ingest_document.content IS NULL OR btrim(ingest_document.content) = '' THEN
+        RAISE EXCEPTION 'document content must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF octet_length(ingest_document.content) > v_max_bytes THEN
+        RAISE EXCEPTION 'document is % bytes; the limit is % bytes', octet_length(ingest_document.content), v_max_bytes
+            USING ERRCODE = '54000', HINT = 'split it, or raise the limit with SET rag.max_document_bytes';
+    END IF;
+    IF jsonb_typeof(v_meta) <> 'object' THEN
+        RAISE EXCEPTION 'metadata must be a JSON object, got a JSON %', jsonb_typeof(v_meta) USING ERRCODE = '22023';
+    END IF;
+    IF ingest_document.tenant IS NULL OR btrim(ingest_document.tenant) = '' THEN
+        RAISE EXCEPTION 'tenant must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF ingest_document.language IS NOT NULL AND ingest_document.language NOT IN ('es', 'en', 'simple') THEN
+        RAISE EXCEPTION 'language must be es, en or simple (or NULL to detect it), got %', ingest_document.language
+            USING ERRCODE = '22023';
+    END IF;
+
+    v_hash := sha256(convert_to(ingest_document.content, 'UTF8'));
+    SELECT d.id INTO v_id FROM rag.documents d
+     WHERE d.tenant = ingest_document.tenant AND d.content_hash = v_hash;
+    IF FOUND THEN
+        RETURN v_id;  -- same content already loaded for this tenant
+    END IF;
+
+    v_lang := coalesce(ingest_document.language, rag.detect_language(ingest_document.content));
+    v_cfg := rag.ts_config(v_lang);
+    INSERT INTO rag.documents AS d (tenant, title, source, content, language, metadata, content_hash)
+    VALUES (ingest_document.tenant, ingest_document.title, ingest_document.source, ingest_document.content,
+            v_lang, v_meta, v_hash)
+    ON CONFLICT ON CONSTRAINT documents_tenant_content_hash_key DO NOTHING
+    RETURNING d.id INTO v_id;
+    IF v_id IS NULL THEN  -- a concurrent load of the same content won the race
+        SELECT d.id INTO v_id FROM rag.documents d
+         WHERE d.tenant = ingest_document.tenant AND d.content_hash = v_hash;
+        RETURN v_id;
+    END IF;
+
+    INSERT INTO rag.chunks (document_id, tenant, position, content, metadata, ts_config, tsv)
+    SELECT v_id, ingest_document.tenant, c.seq, c.chunk, v_meta, v_cfg,
+           setweight(to_tsvector(v_cfg, coalesce(ingest_document.title, '')), 'A') || to_tsvector(v_cfg, c.chunk)
+    FROM rag.chunk(ingest_document.content, ingest_document.chunk_size, ingest_document.chunk_overlap) c;
+
+    INSERT INTO rag.embedding_queue (chunk_id, model_id)
+    SELECT c.id, m.id FROM rag.chunks c CROSS JOIN rag.embedding_models m
+     WHERE c.document_id = v_id AND m.active;
+
+    IF sync THEN
+        FOR v_model IN SELECT m.name FROM rag.embedding_models m WHERE m.active LOOP
+            LOOP
+                EXIT WHEN rag.process_embedding_queue(64, v_model, v_id) = 0;
+            END LOOP;
+        END LOOP;
+        SELECT q.last_error INTO v_error FROM rag.embedding_queue q
+          JOIN rag.chunks c ON c.id = q.chunk_id WHERE c.document_id = v_id LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'synchronous embedding failed: %', v_error USING ERRCODE = '58000';
+        END IF;
+    END IF;
+    RETURN v_id;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION rag.delete_document(document_id bigint) RETURNS boolean
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH d AS (DELETE FROM rag.documents d WHERE d.id = delete_document.document_id RETURNING 1)
+    SELECT EXISTS (SELECT 1 FROM d)
+$$;

@@ -1,0 +1,100 @@
+-- The embedding queue worker. One call embeds one batch in the caller's
+-- transaction; rows are claimed with FOR UPDATE SKIP LOCKED, so several
+-- workers never embed the same chunk. Run it in autocommit mode (the loader
+-- does) or CALL rag.drain_embedding_queue(), which commits after each batch.
+
+CREATE OR REPLACE FUNCTION rag.process_embedding_queue(
+    batch_size int DEFAULT 32, model text DEFAULT NULL, document_id bigint DEFAULT NULL)
+RETURNS int
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_model rag.embedding_models;
+    v_ids bigint[];
+    v_texts text[];
+    v_vecs @extschema_vector@.vector[];
+BEGIN
+    IF batch_size IS NULL OR batch_size < 1 OR batch_size > 1000 THEN
+        RAISE EXCEPTION 'batch_size must be between 1 and 1000' USING ERRCODE = '22023';
+    END IF;
+    IF process_embedding_queue.model IS NOT NULL THEN
+        SELECT * INTO v_model FROM rag.embedding_models m WHERE m.name = process_embedding_queue.model;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION 'unknown embedding model %', process_embedding_queue.model USING ERRCODE = '22023';
+        END IF;
+    ELSE
+        SELECT m.* INTO v_model FROM rag.embedding_queue q JOIN rag.embedding_models m ON m.id = q.model_id
+         WHERE q.attempts < 5
+         ORDER BY q.enqueued_at LIMIT 1;
+        IF NOT FOUND THEN
+            RETURN 0;
+        END IF;
+    END IF;
+
+    WITH claimed AS (
+        SELECT q.chunk_id FROM rag.embedding_queue q
+         WHERE q.model_id = v_model.id AND q.attempts < 5
+           AND (process_embedding_queue.document_id IS NULL
+                OR q.chunk_id IN (SELECT c.id FROM rag.chunks c WHERE c.document_id = process_embedding_queue.document_id))
+         ORDER BY q.enqueued_at, q.chunk_id
+         LIMIT batch_size
+         FOR UPDATE SKIP LOCKED)
+    SELECT array_agg(c.id ORDER BY c.id),
+           array_agg(coalesce(d.title || E'\n', '') || c.content ORDER BY c.id)
+      INTO v_ids, v_texts
+      FROM claimed q JOIN rag.chunks c ON c.id = q.chunk_id JOIN rag.documents d ON d.id = c.document_id;
+    IF v_ids IS NULL THEN
+        RETURN 0;
+    END IF;
+
+    BEGIN
+        v_vecs := rag.embed_batch(v_texts, v_model.name, 'document');
+    EXCEPTION WHEN OTHERS THEN
+        -- Keep the work queued and say why; after 5 attempts a row is parked
+        -- (visible in rag.embedding_queue_status) instead of retried forever.
+        UPDATE rag.embedding_queue q SET attempts = q.attempts + 1, last_error = SQLERRM
+         WHERE q.model_id = v_model.id AND q.chunk_id = ANY (v_ids);
+        RAISE WARNING 'embedding % chunks with model % failed: %', cardinality(v_ids), v_model.name, SQLERRM;
+        RETURN 0;
+    END;
+
+    INSERT INTO rag.embeddings (chunk_id, model_id, embedding)
+    SELECT u.id, v_model.id, u.vec FROM unnest(v_ids, v_vecs) AS u(id, vec)
+    ON CONFLICT (model_id, chunk_id) DO UPDATE SET embedding = excluded.embedding, created_at = now();
+    DELETE FROM rag.embedding_queue q WHERE q.model_id = v_model.id AND q.chunk_id = ANY (v_ids);
+    RETURN cardinality(v_ids);
+END;
+$$;
+
+-- Drains the queue, committing after every batch (CALL it outside a
+-- transaction block). Refreshes the text statistics at the end.
+CREATE OR REPLACE PROCEDURE rag.drain_embedding_queue(batch_size int DEFAULT 32, model text DEFAULT NULL)
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n int;
+    v_total bigint := 0;
+BEGIN
+    LOOP
+        v_n := rag.process_embedding_queue(batch_size, model);
+        EXIT WHEN v_n = 0;
+        v_total := v_total + v_n;
+        COMMIT;
+    END LOOP;
+    PERFORM rag.refresh_text_stats();
+    RAISE NOTICE 'embedded % chunks', v_total;
+END;
+$$;
+
+CREATE OR REPLACE VIEW rag.embedding_queue_status AS
+SELECT m.name AS model,
+       count(q.chunk_id) FILTER (WHERE q.attempts < 5) AS queued,
+       count(q.chunk_id) FILTER (WHERE q.attempts >= 5) AS failed,
+       (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id) AS embedded,
+       min(q.enqueued_at) AS oldest_enqueued_at,
+       (array_agg(q.last_error ORDER BY q.enqueued_at DESC) FILTER (WHERE q.last_error IS NOT NULL))[1] AS last_error
+FROM rag.embedding_models m
+LEFT JOIN rag.embedding_queue q ON q.model_id = m.id
+GROUP BY m.id, m.name;

@@ -1,0 +1,122 @@
+-- Hybrid search: vector kNN and BM25-ranked full text, fused by reciprocal
+-- rank fusion: score = vector_weight/(rrf_k + vector_rank) + text_weight/(rrf_k + text_rank).
+
+-- The query's full text: one tsquery per distinct lexeme with its BM25 IDF,
+-- and their OR (a question rarely contains every word of the answer).
+CREATE OR REPLACE FUNCTION rag.text_query(query text, language text DEFAULT NULL,
+    OUT terms tsquery[], OUT idf float8[], OUT any_term tsquery)
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_cfg regconfig := rag.ts_config(coalesce(language, rag.detect_language(query)));
+    v_n float8;
+BEGIN
+    SELECT greatest(s.n_chunks, 1) INTO v_n FROM rag.text_corpus_stats s;
+    v_n := coalesce(v_n, 1000);
+    SELECT array_agg(t.q), array_agg(ln(1 + (v_n - least(coalesce(st.df, 0), v_n) + 0.5) / (least(coalesce(st.df, 0), v_n) + 0.5))),
+           string_agg(t.q::text, ' | ')::tsquery
+      INTO terms, idf, any_term
+      FROM (SELECT l.lexeme, (quote_literal(replace(l.lexeme, '\', '')))::tsquery AS q
+              FROM unnest(tsvector_to_array(to_tsvector(v_cfg, query))) AS l(lexeme)) t
+      LEFT JOIN rag.text_stats st ON st.lexeme = t.lexeme;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION rag.search(
+    query text,
+    k int DEFAULT 10,
+    tenant text DEFAULT NULL,
+    filter jsonb DEFAULT NULL,
+    mode text DEFAULT 'hybrid',
+    vector_weight float8 DEFAULT 1.0,
+    text_weight float8 DEFAULT 1.0,
+    rrf_k int DEFAULT 60,
+    candidates int DEFAULT 50,
+    model text DEFAULT NULL,
+    language text DEFAULT NULL)
+RETURNS TABLE (chunk_id bigint, document_id bigint, title text, content text, metadata jsonb,
+               vector_rank int, text_rank int, score float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, @extschema_vector@, pg_temp
+-- Iterative index scans: a filtered kNN query keeps scanning until it has
+-- enough rows that pass the filter.
+SET hnsw.iterative_scan = 'relaxed_order'
+AS $$
+DECLARE
+    m rag.embedding_models;
+    v_qvec vector;
+    v_tq record;
+    v_n int;
+    v_avgdl float8;
+    v_vector_sql text := 'SELECT NULL::bigint AS chunk_id, NULL::int AS r WHERE false';
+    v_text_sql text := v_vector_sql;
+BEGIN
+    IF query IS NULL OR btrim(query) = '' THEN
+        RAISE EXCEPTION 'query must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF k IS NULL OR k < 1 OR k > 1000 THEN
+        RAISE EXCEPTION 'k must be between 1 and 1000' USING ERRCODE = '22023';
+    END IF;
+    IF mode IS NULL OR mode NOT IN ('hybrid', 'vector', 'text') THEN
+        RAISE EXCEPTION 'mode must be hybrid, vector or text, got %', mode USING ERRCODE = '22023';
+    END IF;
+    IF filter IS NOT NULL AND jsonb_typeof(filter) <> 'object' THEN
+        RAISE EXCEPTION 'filter must be a JSON object (matched with @> against chunk metadata)' USING ERRCODE = '22023';
+    END IF;
+    v_n := greatest(k, coalesce(candidates, 50));
+    SELECT NULL::tsquery[] AS terms, NULL::float8[] AS idf, NULL::tsquery AS any_term INTO v_tq;
+
+    IF mode IN ('hybrid', 'vector') THEN
+        SELECT * INTO m FROM rag.embedding_models e
+         WHERE (search.model IS NULL AND e.active) OR e.name = search.model;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION '%', coalesce('unknown embedding model ' || search.model, 'no active embedding model')
+                USING ERRCODE = '22023';
+        END IF;
+        v_qvec := rag.embed(query, m.name, 'query');
+        -- The cast to vector(dims) and the model_id predicate match the model's
+        -- partial index (rag.create_vector_index).
+        v_vector_sql := format($q$
+            SELECT s.chunk_id, (row_number() OVER ())::int AS r FROM (
+                SELECT e.chunk_id FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id
+                 WHERE e.model_id = %1$s
+                   AND ($3::text IS NULL OR c.tenant = $3) AND ($4::jsonb IS NULL OR c.metadata @> $4)
+                 ORDER BY e.embedding::vector(%2$s) <=> $1::vector(%2$s)
+                 LIMIT $5) s$q$, m.id, m.dimensions);
+    END IF;
+
+    IF mode IN ('hybrid', 'text') THEN
+        SELECT * INTO v_tq FROM rag.text_query(query, language);
+        SELECT s.avg_length INTO v_avgdl FROM rag.text_corpus_stats s;
+        -- BM25 (k1 = 1.2, b = 0.75) with term frequency taken as 1: chunks are
+        -- short, and it needs no per-row unnest of the tsvector.
+        v_text_sql := format($q$
+            SELECT x.id AS chunk_id, (row_number() OVER (ORDER BY x.s DESC, x.id))::int AS r FROM (
+                SELECT c.id, sum(t.idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length(c.tsv) / %1$s))) AS s
+                  FROM rag.chunks c
+                  JOIN unnest($6::tsquery[], $7::float8[]) AS t(q, idf) ON c.tsv @@ t.q
+                 WHERE c.tsv @@ $8
+                   AND ($3::text IS NULL OR c.tenant = $3) AND ($4::jsonb IS NULL OR c.metadata @> $4)
+                 GROUP BY c.id
+                 ORDER BY s DESC, c.id
+                 LIMIT $5) x$q$, coalesce(v_avgdl, 100)::numeric);
+        IF v_tq.any_term IS NULL THEN
+            v_text_sql := 'SELECT NULL::bigint AS chunk_id, NULL::int AS r WHERE false';
+        END IF;
+    END IF;
+
+    RETURN QUERY EXECUTE format($q$
+        WITH v AS (%1$s), t AS (%2$s)
+        SELECT c.id, c.document_id, d.title, c.content, c.metadata, f.vr, f.tr,
+               (coalesce($9 / ($11 + f.vr), 0) + coalesce($10 / ($11 + f.tr), 0))::float8 AS score
+          FROM (SELECT coalesce(v.chunk_id, t.chunk_id) AS chunk_id, v.r AS vr, t.r AS tr
+                  FROM v FULL JOIN t ON t.chunk_id = v.chunk_id) f
+          JOIN rag.chunks c ON c.id = f.chunk_id
+          JOIN rag.documents d ON d.id = c.document_id
+         ORDER BY score DESC, c.id
+         LIMIT $2$q$, v_vector_sql, v_text_sql)
+    USING v_qvec, k, tenant, filter, v_n, v_tq.terms, v_tq.idf, v_tq.any_term,
+          vector_weight, text_weight, rrf_k::float8;
+END;
+$$;

@@ -1,0 +1,49 @@
+-- Answers with [N] citations: retrieve (rag.search), check that the sources
+-- support an answer, generate through an OpenAI-compatible endpoint when one
+-- is configured, fall back to quoting the best source sentences when it is
+-- not, fails or times out. Every call is logged in rag.answer_log.
+--
+-- LLM settings (session or ALTER DATABASE/ROLE ... SET, or the server's
+-- environment): rag.llm_base_url, rag.llm_model, rag.llm_timeout_ms, and the
+-- key in rag.llm_api_key or the server's OPENAI_API_KEY. Never in a table.
+
+CREATE OR REPLACE FUNCTION rag.answer(
+    question text,
+    k int DEFAULT 10,
+    tenant text DEFAULT NULL,
+    filter jsonb DEFAULT NULL,
+    model text DEFAULT NULL,
+    sources int DEFAULT 5)
+RETURNS jsonb
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs import pg
+return pg.answer(plpy, question, k, tenant, filter, model, sources)
+$py$;
+
+-- The analyst's entry point, callable without the schema prefix.
+CREATE OR REPLACE FUNCTION public.rag_answer(question text) RETURNS jsonb
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT rag.answer(question) $$;
+
+-- Answers for BI tools: one row per logged answer, with latency per stage.
+CREATE OR REPLACE VIEW rag.answers AS
+SELECT l.id, l.asked_at, l.asked_by, l.tenant, l.question, l.answer, l.supported, l.model,
+       cardinality(l.chunk_ids) AS n_sources, l.chunk_ids,
+       (l.timings_ms ->> 'retrieval_ms')::float8 AS retrieval_ms,
+       (l.timings_ms ->> 'generation_ms')::float8 AS generation_ms,
+       (l.timings_ms ->> 'total_ms')::float8 AS total_ms,
+       l.error
+FROM rag.answer_log l;
+
+CREATE OR REPLACE VIEW rag.answer_latency AS
+SELECT date_trunc('day', asked_at) AS day, count(*) AS answers,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY total_ms) AS p50_ms,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY total_ms) AS p95_ms,
+       avg((NOT supported)::int) AS no_information_rate,
+       avg((error IS NOT NULL)::int) AS error_rate
+FROM rag.answers
+GROUP BY 1;
