@@ -33,9 +33,10 @@ def answer_language(question):
 def _sentences(sources):
     out = []
     for n, src in enumerate(sources, start=1):
-        for s in split_sentences(src["content"].replace("\n", " ")):
-            if len(s) >= 12:
-                out.append((n, s))
+        for para in src["content"].split("\n\n"):
+            for s in split_sentences(" ".join(para.split())):
+                if len(s.split()) >= 5:  # headings and fragments are no answer
+                    out.append((n, s))
     return out
 
 

@@ -31,7 +31,8 @@ def detect_language(text):
     words = _WORD.findall(sample)
     es = sum(1 for w in words if w in _STOP_ES)
     en = sum(1 for w in words if w in _STOP_EN)
-    es += 2 * len(re.findall(r"[ñ¿¡]|ción\b", sample))
+    es += 2 * len(re.findall(r"[ñ¿¡áéíóú]|ci[oó]n(es)?\b|mente\b|idad(es)?\b", sample))
+    en += 2 * len(re.findall(r"\w(tion|ing|ness|ship)s?\b", sample))
     if es == en == 0:
         return "simple"
     if es >= en * 1.2 or (es > en and len(words) < 8):

@@ -9,16 +9,20 @@ LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_cfg regconfig := rag.ts_config(coalesce(language, rag.detect_language(query)));
+    v_lang text := coalesce(language, rag.detect_language(query));
     v_n float8;
 BEGIN
     SELECT greatest(s.n_chunks, 1) INTO v_n FROM rag.text_corpus_stats s;
     v_n := coalesce(v_n, 1000);
+    -- An undecided language (short keyword queries) uses the Spanish and
+    -- English stems together; OR semantics makes the extra stems harmless.
     SELECT array_agg(t.q), array_agg(ln(1 + (v_n - least(coalesce(st.df, 0), v_n) + 0.5) / (least(coalesce(st.df, 0), v_n) + 0.5))),
            string_agg(t.q::text, ' | ')::tsquery
       INTO terms, idf, any_term
-      FROM (SELECT l.lexeme, (quote_literal(replace(l.lexeme, '\', '')))::tsquery AS q
-              FROM unnest(tsvector_to_array(to_tsvector(v_cfg, query))) AS l(lexeme)) t
+      FROM (SELECT DISTINCT l.lexeme, (quote_literal(replace(l.lexeme, '\', '')))::tsquery AS q
+              FROM unnest(CASE WHEN v_lang IN ('es', 'en') THEN ARRAY[rag.ts_config(v_lang)]
+                               ELSE ARRAY[rag.ts_config('es'), rag.ts_config('en')] END) AS cfg,
+                   unnest(tsvector_to_array(to_tsvector(cfg, query))) AS l(lexeme)) t
       LEFT JOIN rag.text_stats st ON st.lexeme = t.lexeme;
 END;
 $$;

@@ -1,0 +1,51 @@
+"""Connections and the queue driver shared by the CLI, evaluation and benchmarks."""
+import json
+
+import psycopg
+
+from . import database_url
+
+
+def connect(url=None, autocommit=True):
+    return psycopg.connect(url or database_url(), autocommit=autocommit)
+
+
+def queued(conn, model=None):
+    return conn.execute(
+        "SELECT count(*) FROM rag.embedding_queue q JOIN rag.embedding_models m ON m.id = q.model_id"
+        " WHERE q.attempts < 5 AND (%s::text IS NULL OR m.name = %s)", (model, model)).fetchone()[0]
+
+
+def drain_queue(conn, batch_size=32, model=None, progress=True, desc="embedding"):
+    """Embed everything queued, one short transaction per batch (autocommit
+    connection). Returns the number of chunks embedded."""
+    total = queued(conn, model)
+    bar = None
+    if progress and total:
+        from tqdm import tqdm
+        bar = tqdm(total=total, desc=desc, unit="chunk")
+    done = 0
+    try:
+        while True:
+            n = conn.execute("SELECT rag.process_embedding_queue(%s, %s)", (batch_size, model)).fetchone()[0]
+            if n == 0:
+                break
+            done += n
+            if bar:
+                bar.update(n)
+    finally:
+        if bar:
+            bar.close()
+    conn.execute("SELECT rag.refresh_text_stats()")
+    failed = conn.execute("SELECT coalesce(sum(failed), 0), max(last_error) FROM rag.embedding_queue_status").fetchone()
+    if failed[0]:
+        print(f"warning: {failed[0]} chunks could not be embedded: {failed[1]}")
+    return done
+
+
+def ingest(conn, content, title=None, metadata=None, tenant="default", source=None, language=None,
+           sync=False):
+    return conn.execute(
+        "SELECT rag.ingest_document(%s, title => %s, metadata => %s::jsonb, tenant => %s,"
+        " source => %s, language => %s, sync => %s)",
+        (content, title, json.dumps(metadata or {}), tenant, source, language, sync)).fetchone()[0]
