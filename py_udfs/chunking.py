@@ -37,30 +37,34 @@ def chunk_text(text, max_chars=1000, overlap_chars=200):
         raise ValueError("max_chars must be at least 50")
     if overlap_chars < 0 or overlap_chars >= max_chars:
         raise ValueError("overlap_chars must be >= 0 and smaller than max_chars")
-    units = []  # (text, starts_paragraph)
+    units = []  # (text, starts_paragraph, first piece of a sentence that had to be cut)
     for para in _PARA.split(text or ""):
         para = " ".join(para.split())
         if not para:
             continue
         first = True
         for sent in split_sentences(para):
-            for piece in ([sent] if len(sent) <= max_chars else _split_long(sent, max_chars)):
-                units.append((piece, first))
-                first = False
+            if len(sent) <= max_chars:
+                units.append((sent, first, False))
+            else:
+                for i, piece in enumerate(_split_long(sent, max_chars)):
+                    units.append((piece, first and i == 0, i == 0))
+            first = False
     chunks, cur = [], []  # cur: list of (text, starts_paragraph)
 
     def length(us):
-        return sum(len(t) for t, _ in us) + max(0, len(us) - 1) * 2
+        return sum(len(u[0]) for u in us) + max(0, len(us) - 1) * 2
 
     def render(us):
         out = ""
-        for i, (t, para) in enumerate(us):
+        for i, (t, para, _) in enumerate(us):
             out += t if i == 0 else ("\n\n" if para else " ") + t
         return out
 
     new_since_emit = 0
     for unit in units:
-        if cur and length(cur + [unit]) > max_chars:
+        # The pieces of a cut sentence start a chunk of their own, without overlap.
+        if cur and (unit[2] or length(cur + [unit]) > max_chars):
             chunks.append(render(cur))
             new_since_emit = 0
             tail = []
@@ -68,7 +72,7 @@ def chunk_text(text, max_chars=1000, overlap_chars=200):
                 if length([u] + tail) > overlap_chars or len(tail) + 1 >= len(cur):
                     break
                 tail.insert(0, u)
-            cur = tail if length(tail + [unit]) <= max_chars else []
+            cur = tail if not unit[2] and length(tail + [unit]) <= max_chars else []
         cur.append(unit)
         new_since_emit += 1
     if cur and new_since_emit:

@@ -26,7 +26,7 @@ DECLARE
     v_model text;
     v_error text;
 BEGIN
-    IF ingest_document.content IS NULL OR btrim(ingest_document.content) = '' THEN
+    IF ingest_document.content IS NULL OR ingest_document.content !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'document content must not be empty' USING ERRCODE = '22023';
     END IF;
     IF octet_length(ingest_document.content) > v_max_bytes THEN

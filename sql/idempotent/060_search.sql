@@ -56,7 +56,7 @@ DECLARE
     v_vector_sql text := 'SELECT NULL::bigint AS chunk_id, NULL::int AS r WHERE false';
     v_text_sql text := v_vector_sql;
 BEGIN
-    IF query IS NULL OR btrim(query) = '' THEN
+    IF query IS NULL OR query !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'query must not be empty' USING ERRCODE = '22023';
     END IF;
     IF k IS NULL OR k < 1 OR k > 1000 THEN

@@ -1,0 +1,76 @@
+"""Fixtures: a fresh database on the real server (DATABASE_URL's cluster),
+migrated with Alembic exactly as a DBA would, shared by the session."""
+import json
+import os
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+import pytest
+from alembic import command
+from alembic.config import Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def url_for_db(url, dbname):
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(path="/" + dbname))
+
+
+def admin_url():
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        pytest.exit("DATABASE_URL is not set: run the suite with `make test`", returncode=2)
+    return url
+
+
+def recreate_db(name):
+    with psycopg.connect(admin_url(), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        c.execute(f'CREATE DATABASE "{name}"')
+    return url_for_db(admin_url(), name)
+
+
+def alembic_cfg(url):
+    cfg = Config(str(ROOT / "alembic.ini"))
+    cfg.set_main_option("script_location", str(ROOT / "migrations"))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+@pytest.fixture(scope="session")
+def db_url():
+    url = recreate_db("ragsql_test")
+    command.upgrade(alembic_cfg(url), "head")
+    yield url
+
+
+@pytest.fixture
+def conn(db_url):
+    with psycopg.connect(db_url, autocommit=True) as c:
+        yield c
+
+
+@pytest.fixture
+def tenant(conn):
+    """A tenant of its own for each test; its rows are removed afterwards."""
+    name = "t_" + uuid.uuid4().hex[:10]
+    yield name
+    conn.execute("DELETE FROM rag.documents WHERE tenant = %s", (name,))
+
+
+def ingest(conn, content, title=None, metadata=None, tenant="default", sync=True, **kw):
+    args = ", ".join(f"{k} => %({k})s" for k in kw)
+    sql = ("SELECT rag.ingest_document(%(content)s, title => %(title)s, metadata => %(metadata)s::jsonb,"
+           " tenant => %(tenant)s, sync => %(sync)s" + (", " + args if args else "") + ")")
+    params = dict(content=content, title=title, metadata=json.dumps(metadata or {}), tenant=tenant,
+                  sync=sync, **kw)
+    return conn.execute(sql, params).fetchone()[0]
+
+
+def counts(conn):
+    return conn.execute("SELECT (SELECT count(*) FROM rag.documents), (SELECT count(*) FROM rag.chunks),"
+                        " (SELECT count(*) FROM rag.embeddings), (SELECT count(*) FROM rag.embedding_queue)"
+                        ).fetchone()
