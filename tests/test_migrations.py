@@ -1,5 +1,6 @@
 """alembic upgrade head → downgrade base → upgrade head, on a database with data."""
 import psycopg
+import pytest
 from alembic import command
 
 from .conftest import alembic_cfg, ingest, recreate_db
@@ -29,7 +30,7 @@ def test_upgrade_downgrade_upgrade_with_data():
 def test_functions_pin_search_path(conn):
     unpinned = conn.execute("""
         SELECT p.oid::regprocedure::text FROM pg_proc p
-         WHERE p.pronamespace = 'rag'::regnamespace
+         WHERE p.pronamespace = 'rag'::regnamespace AND p.prokind <> 'p'  -- a committing procedure cannot SET
            AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')""").fetchall()
     assert unpinned == []
     pub = conn.execute("SELECT proconfig FROM pg_proc WHERE oid = 'public.rag_answer(text)'::regprocedure").fetchone()[0]
@@ -41,4 +42,13 @@ def test_python_path_is_not_session_settable(conn):
     body = conn.execute("SELECT prosrc FROM pg_proc WHERE oid = 'rag._py_init()'::regprocedure").fetchone()[0]
     assert "current_setting" not in body and "plpy.execute" not in body
     assert "site-packages" in body
-    assert conn.execute("SELECT has_function_privilege('rag_user', 'rag._py_init()', 'EXECUTE')").fetchone()[0] is False
+    # and an ordinary role cannot replace it (plpython3u is untrusted)
+    conn.execute("CREATE ROLE ragsql_test_intruder IN ROLE rag_user")
+    try:
+        conn.execute("SET ROLE ragsql_test_intruder")
+        with pytest.raises(psycopg.Error, match="permission denied"):
+            conn.execute("CREATE OR REPLACE FUNCTION rag._py_init() RETURNS void LANGUAGE plpython3u"
+                         " AS $$import sys; sys.path.insert(0, '/tmp/evil')$$")
+    finally:
+        conn.execute("RESET ROLE")
+        conn.execute("DROP ROLE ragsql_test_intruder")

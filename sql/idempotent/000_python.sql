@@ -1,7 +1,8 @@
 -- PL/Python bootstrap. The venv and py_udfs paths are baked into this body
 -- when a DBA runs the migration: only someone who may replace this function
 -- (its owner, a superuser) can point the server at other Python code. No
--- session setting or table decides it.
+-- session setting or table decides it, and PL/Python being untrusted, only a
+-- superuser can create or replace it.
 CREATE OR REPLACE FUNCTION rag._py_init() RETURNS void
 LANGUAGE plpython3u VOLATILE
 SET search_path = pg_catalog, pg_temp
@@ -17,7 +18,6 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import py_udfs
 GD["ragsql"] = py_udfs.__version__
 $py$;
-REVOKE ALL ON FUNCTION rag._py_init() FROM PUBLIC;
 
 -- Warm-up: load the active embedding model in this backend now rather than
 -- on the first query (connection pools call it on connect). Returns ms spent.

@@ -68,10 +68,10 @@ END;
 $$;
 
 -- Drains the queue, committing after every batch (CALL it outside a
--- transaction block). Refreshes the text statistics at the end.
+-- transaction block). Refreshes the text statistics at the end. A procedure
+-- that commits cannot carry a SET clause, so every name below is qualified.
 CREATE OR REPLACE PROCEDURE rag.drain_embedding_queue(batch_size int DEFAULT 32, model text DEFAULT NULL)
 LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_n int;

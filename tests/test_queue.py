@@ -1,0 +1,65 @@
+"""The embedding queue: short transactions, SKIP LOCKED, several workers."""
+import threading
+
+import psycopg
+
+from .conftest import ingest
+
+
+def test_two_concurrent_workers_embed_each_chunk_exactly_once(conn, db_url, tenant):
+    # 60 one-chunk documents, queued only.
+    for i in range(60):
+        ingest(conn, f"Documento {i} sobre el tema {i * 7 % 13}. Contiene la frase número {i}.",
+               f"Doc {i}", tenant=tenant, sync=False)
+    chunk_ids = {r[0] for r in conn.execute("SELECT id FROM rag.chunks WHERE tenant = %s", (tenant,))}
+    processed = {0: 0, 1: 0}
+    errors = []
+    start = threading.Barrier(2)
+
+    def worker(n):
+        try:
+            with psycopg.connect(db_url, autocommit=True) as c:
+                start.wait()
+                while True:
+                    got = c.execute("SELECT rag.process_embedding_queue(5)").fetchone()[0]
+                    if got == 0:
+                        break
+                    processed[n] += got
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors
+    # Each call returns how many chunks it embedded: the sum can only equal
+    # the number of chunks if no chunk was embedded twice.
+    assert processed[0] + processed[1] == len(chunk_ids) == 60
+    assert processed[0] > 0 and processed[1] > 0, processed  # both really worked
+    rows = conn.execute("SELECT e.chunk_id FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
+                        " WHERE c.tenant = %s", (tenant,)).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(chunk_ids)
+    assert conn.execute("SELECT count(*) FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
+                        " WHERE c.tenant = %s", (tenant,)).fetchone()[0] == 0
+
+
+def test_drain_procedure_commits_batches(conn, tenant):
+    for i in range(5):
+        ingest(conn, f"Texto {i} para drenar. Segunda frase {i}.", tenant=tenant, sync=False)
+    conn.execute("CALL rag.drain_embedding_queue(2)")
+    assert conn.execute("SELECT count(*) FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
+                        " WHERE c.tenant = %s", (tenant,)).fetchone()[0] == 0
+    assert conn.execute("SELECT n_chunks FROM rag.text_corpus_stats").fetchone()[0] >= 5
+
+
+def test_status_view(conn):
+    rows = conn.execute("SELECT model, queued, failed, embedded FROM rag.embedding_queue_status ORDER BY model").fetchall()
+    assert {r[0] for r in rows} >= {"multilingual-e5-small", "all-minilm-l6-v2"}
+
+
+def test_bad_batch_size(conn):
+    import pytest
+    with pytest.raises(psycopg.Error, match="batch_size must be between 1 and 1000"):
+        conn.execute("SELECT rag.process_embedding_queue(0)")

@@ -1,0 +1,135 @@
+"""rag.search: hybrid retrieval, filters, tenants, iterative index scans."""
+import psycopg
+import pytest
+
+from .conftest import ingest
+
+CORPUS = [
+    ("Devoluciones", {"area": "ventas"},
+     "Los clientes mayoristas pueden devolver mercadería dentro de los 30 días con la factura original."),
+    ("Envíos", {"area": "logistica"},
+     "Los pedidos se despachan el mismo día y llegan al interior del país en 3 a 5 días hábiles."),
+    ("Warranty", {"area": "support"},
+     "New products are covered for twelve months against manufacturing defects."),
+    ("Seguridad", {"area": "it"},
+     "El código de acceso del servidor de respaldo es ZQX-4471-BR y se rota cada trimestre."),
+    ("Cafetería", {"area": "rrhh"},
+     "La cafetería del edificio abre de lunes a viernes de 8 a 17 horas."),
+]
+
+
+@pytest.fixture
+def corpus(conn, tenant):
+    ids = {}
+    for title, meta, text in CORPUS:
+        ids[title] = ingest(conn, text, title, meta, tenant)
+    conn.execute("SELECT rag.refresh_text_stats()")
+    return ids
+
+
+def search(conn, q, **kw):
+    args = "".join(f", {k} => %({k})s" for k in kw)
+    return conn.execute(f"SELECT * FROM rag.search(%(q)s{args})", dict(q=q, **kw)).fetchall()
+
+
+def test_exact_rare_keyword_found_by_full_text(conn, tenant, corpus):
+    rows = search(conn, "ZQX-4471-BR", tenant=tenant, mode="text")
+    assert rows[0][1] == corpus["Seguridad"]
+    assert rows[0][6] == 1  # text_rank
+    hybrid = search(conn, "ZQX-4471-BR", tenant=tenant, k=1)
+    assert hybrid[0][1] == corpus["Seguridad"]
+
+
+def test_paraphrase_found_by_vector(conn, tenant, corpus):
+    # no word in common with the document
+    rows = search(conn, "¿Hasta cuándo puede un comprador grande regresar productos?", tenant=tenant, mode="vector", k=1)
+    assert rows[0][1] == corpus["Devoluciones"]
+    rows = search(conn, "How long are brand-new items guaranteed?", tenant=tenant, k=1)
+    assert rows[0][1] == corpus["Warranty"]
+
+
+def test_accents_are_folded(conn, tenant, corpus):
+    rows = search(conn, "cafeteria edificio", tenant=tenant, mode="text", k=1)
+    assert rows[0][1] == corpus["Cafetería"]
+
+
+def test_result_columns_and_fusion(conn, tenant, corpus):
+    rows = search(conn, "devolver mercadería mayoristas", tenant=tenant, k=3)
+    top = rows[0]
+    assert top[1] == corpus["Devoluciones"] and top[2] == "Devoluciones"
+    assert top[4] == {"area": "ventas"}
+    assert top[5] == 1 and top[6] == 1
+    assert abs(top[7] - 2 / 61) < 1e-9
+    assert [r[7] for r in rows] == sorted((r[7] for r in rows), reverse=True)
+
+
+def test_tenant_filter(conn, tenant, corpus):
+    other = tenant + "_other"
+    try:
+        ingest(conn, "El código de acceso del servidor de respaldo es ZQX-4471-BR para otro cliente.", "Otro", tenant=other)
+        rows = search(conn, "ZQX-4471-BR código de acceso", tenant=tenant, k=10)
+        assert rows and all(r[1] in corpus.values() for r in rows)
+        rows = search(conn, "ZQX-4471-BR código de acceso", tenant=other, k=10)
+        assert len(rows) == 1 and rows[0][2] == "Otro"
+    finally:
+        conn.execute("DELETE FROM rag.documents WHERE tenant = %s", (other,))
+
+
+def test_metadata_filter(conn, tenant, corpus):
+    rows = search(conn, "devoluciones", tenant=tenant, filter='{"area": "logistica"}', k=5)
+    assert [r[1] for r in rows] == [corpus["Envíos"]]
+
+
+def test_filtered_query_still_returns_k_rows(conn, tenant):
+    # 200 chunks of kind "common", 15 of kind "rare": HNSW's default candidate
+    # list (40) would hold only a couple of rare ones; iterative scans keep going.
+    for i in range(200):
+        ingest(conn, f"Informe {i} de ventas semanales de la sucursal {i % 9}.", f"C{i}", {"kind": "common"},
+               tenant, sync=False)
+    for i in range(15):
+        ingest(conn, f"Nota {i} sobre mantenimiento de equipos de frío.", f"R{i}", {"kind": "rare"}, tenant, sync=False)
+    while conn.execute("SELECT rag.process_embedding_queue(64)").fetchone()[0]:
+        pass
+    rows = search(conn, "ventas semanales de la sucursal", tenant=tenant, filter='{"kind": "rare"}', mode="vector", k=10)
+    assert len(rows) == 10
+    assert all(r[4] == {"kind": "rare"} for r in rows)
+    model_id = conn.execute("SELECT id FROM rag.embedding_models WHERE active").fetchone()[0]
+    plan = "\n".join(r[0] for r in conn.execute(
+        f"EXPLAIN SELECT e.chunk_id FROM rag.embeddings e WHERE e.model_id = {model_id}"
+        " ORDER BY e.embedding::vector(384) <=> rag.embed('x') LIMIT 10"))
+    assert "embeddings_model_" in plan  # the model's vector index serves kNN
+
+
+def test_bad_arguments(conn):
+    for sql, msg in [("SELECT * FROM rag.search('')", "query must not be empty"),
+                     ("SELECT * FROM rag.search(NULL)", "query must not be empty"),
+                     ("SELECT * FROM rag.search('x', k => 0)", "k must be between 1 and 1000"),
+                     ("SELECT * FROM rag.search('x', mode => 'fuzzy')", "mode must be hybrid, vector or text"),
+                     ("SELECT * FROM rag.search('x', filter => '[1]')", "filter must be a JSON object"),
+                     ("SELECT * FROM rag.search('x', model => 'nope')", "unknown embedding model nope")]:
+        with pytest.raises(psycopg.Error, match=msg):
+            conn.execute(sql)
+
+
+def test_row_level_security_isolates_tenants(conn, db_url, tenant, corpus):
+    role = "analyst_" + tenant
+    other = tenant + "_secret"
+    ingest(conn, "El presupuesto confidencial del proyecto Orquídea es de 4 millones.", "Secreto", tenant=other)
+    conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE rag_user')
+    conn.execute("SELECT rag.grant_tenant(%s, %s)", (role, tenant))
+    try:
+        with psycopg.connect(db_url, autocommit=True) as c:
+            c.execute(f'SET ROLE "{role}"')
+            visible = {r[0] for r in c.execute("SELECT DISTINCT tenant FROM rag.chunks")}
+            assert visible == {tenant}
+            # asking for the other tenant explicitly returns nothing
+            assert search(c, "presupuesto confidencial Orquídea", tenant=other) == []
+            rows = search(c, "presupuesto confidencial Orquídea", k=10)
+            assert rows and all(r[2] != "Secreto" for r in rows)
+            with pytest.raises(psycopg.Error, match="row-level security"):
+                c.execute("SELECT rag.ingest_document('Intruso. Texto.', tenant => %s)", (other,))
+    finally:
+        conn.execute("SELECT rag.revoke_tenant(%s, %s)", (role, tenant))
+        conn.execute("DELETE FROM rag.answer_log WHERE asked_by = %s", (role,))
+        conn.execute(f'DROP ROLE "{role}"')
+        conn.execute("DELETE FROM rag.documents WHERE tenant = %s", (other,))
