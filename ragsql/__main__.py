@@ -118,7 +118,7 @@ def main(argv=None):
     args = p.parse_args(argv)
     try:
         return {"ingest": cmd_ingest, "ask": cmd_ask, "search": cmd_search, "demo": cmd_demo}[args.cmd](args)
-    except psycopg.Error as exc:
+    except (psycopg.Error, FileNotFoundError) as exc:
         print(f"error: {exc}".rstrip(), file=sys.stderr)
         return 2
 

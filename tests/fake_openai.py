@@ -1,0 +1,65 @@
+"""A loopback server that speaks the OpenAI chat-completions protocol, for
+testing the client path without the network. Behaviour per request is set
+by `mode`: 'ok' (answers `reply`), 'slow' (sleeps `delay` seconds first),
+'error' (HTTP 500)."""
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class FakeOpenAI:
+    def __init__(self):
+        self.mode = "ok"
+        self.reply = "ok"
+        self.delay = 2.0
+        self.requests = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
+                outer.requests.append({"path": self.path, "body": body,
+                                       "authorization": self.headers.get("Authorization")})
+                if outer.mode == "error":
+                    return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
+                if outer.mode == "slow":
+                    time.sleep(outer.delay)
+                if self.path.endswith("/chat/completions"):
+                    return self._send(200, {
+                        "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
+                        "model": body.get("model", "fake"),
+                        "choices": [{"index": 0, "finish_reason": "stop",
+                                     "message": {"role": "assistant", "content": outer.reply}}],
+                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+                self._send(404, {"error": {"message": "not found"}})
+
+            def _send(self, status, payload):
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up (timeout test)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def base_url(self):
+        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()

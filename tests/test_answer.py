@@ -1,0 +1,181 @@
+"""rag.answer / rag_answer: citations, refusals, logging, the LLM path and
+its fallbacks, bad input."""
+import json
+import re
+
+import psycopg
+import pytest
+
+from .conftest import ingest
+from .fake_openai import FakeOpenAI
+
+REFUSAL_ES = "No tengo información sobre eso en las fuentes provistas."
+REFUSAL_EN = "I don't have information about that in the provided sources."
+
+DOCS = [
+    ("Política de devoluciones",
+     "Los clientes mayoristas pueden devolver mercadería dentro de los 30 días corridos desde la entrega, "
+     "siempre que presenten la factura original. Las devoluciones mayoristas generan una nota de crédito.\n\n"
+     "Los clientes minoristas tienen 15 días para devolver productos sin uso."),
+    ("Warranty policy",
+     "New products are covered for 12 months from delivery. Refurbished products are covered for 6 months. "
+     "The warranty does not cover damage caused by misuse."),
+    ("Envíos",
+     "Los pedidos confirmados antes de las 14 horas se despachan el mismo día hábil. "
+     "En el interior del país la entrega demora entre 3 y 5 días hábiles."),
+]
+
+
+@pytest.fixture
+def docs(conn, tenant):
+    ids = [ingest(conn, text, title, {}, tenant) for title, text in DOCS]
+    conn.execute("SELECT rag.refresh_text_stats()")
+    return ids
+
+
+def answer(conn, question, tenant):
+    return conn.execute("SELECT rag.answer(%s, tenant => %s)", (question, tenant)).fetchone()[0]
+
+
+def citations(text):
+    return {int(n) for n in re.findall(r"\[(\d+)\]", text)}
+
+
+def test_answer_cites_only_retrieved_sources(conn, tenant, docs):
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["supported"] is True and r["model"] == "extractive"
+    assert "30 días" in r["answer"]
+    cited = citations(r["answer"])
+    assert cited and cited <= {s["n"] for s in r["sources"]}
+    assert 3 <= len(r["sources"]) <= 5
+    assert {s["document_id"] for s in r["sources"]} <= set(docs)
+    by_n = {s["n"]: s for s in r["sources"]}
+    assert by_n[min(cited)]["title"] == "Política de devoluciones"
+    assert set(r["timings_ms"]) >= {"retrieval_ms", "total_ms"}
+
+
+def test_english_question(conn, tenant, docs):
+    r = answer(conn, "How long are refurbished products covered?", tenant)
+    assert r["supported"] and "6 months" in r["answer"]
+    assert r["language"] == "en"
+
+
+@pytest.mark.parametrize("question,refusal", [
+    ("¿Quién ganó el mundial de fútbol de 1986?", REFUSAL_ES),
+    ("¿Cuál es la capital de Mongolia?", REFUSAL_ES),
+    ("What is the boiling point of mercury?", REFUSAL_EN),
+    ("Who painted the Mona Lisa?", REFUSAL_EN),
+])
+def test_off_topic_gets_no_information_answer(conn, tenant, docs, question, refusal):
+    r = answer(conn, question, tenant)
+    assert r["answer"] == refusal
+    assert r["supported"] is False
+    assert citations(r["answer"]) == set()
+
+
+def test_rag_answer_without_schema_prefix(conn, db_url):
+    with psycopg.connect(db_url, autocommit=True) as c:
+        c.execute("SET search_path = public")
+        r = c.execute("SELECT rag_answer('¿Quién ganó el mundial de 1986?')").fetchone()[0]
+    assert set(r) >= {"answer", "sources", "model", "timings_ms"}
+
+
+def test_answers_are_logged(conn, tenant, docs):
+    q = "¿Cuántos días tienen los minoristas para devolver productos?"
+    r = answer(conn, q, tenant)
+    row = conn.execute("SELECT answer, chunk_ids, model, supported, timings_ms, error FROM rag.answer_log"
+                       " WHERE question = %s AND tenant = %s ORDER BY id DESC LIMIT 1", (q, tenant)).fetchone()
+    assert row[0] == r["answer"]
+    assert row[1] == [s["chunk_id"] for s in r["sources"]]
+    assert row[2] == "extractive" and row[3] is True and "retrieval_ms" in row[4] and row[5] is None
+    assert conn.execute("SELECT count(*) FROM rag.answers WHERE question = %s", (q,)).fetchone()[0] >= 1
+
+
+@pytest.mark.parametrize("question,msg", [
+    (None, "question must not be empty"),
+    ("", "question must not be empty"),
+    ("   ", "question must not be empty"),
+    ("x" * 5000, "the limit is 4000"),
+])
+def test_bad_questions(conn, question, msg):
+    before = conn.execute("SELECT count(*) FROM rag.answer_log").fetchone()[0]
+    with pytest.raises(psycopg.Error, match=msg):
+        conn.execute("SELECT rag.answer(%s)", (question,))
+    assert conn.execute("SELECT count(*) FROM rag.answer_log").fetchone()[0] == before
+
+
+# --- the OpenAI-compatible path, against a loopback server -----------------
+
+@pytest.fixture
+def llm(conn):
+    with FakeOpenAI() as server:
+        conn.execute("SELECT set_config('rag.llm_base_url', %s, false)", (server.base_url,))
+        conn.execute("SET rag.llm_model = 'test-model'")
+        conn.execute("SET rag.llm_api_key = 'sk-test-SECRET-123'")
+        conn.execute("SET rag.llm_timeout_ms = 800")
+        try:
+            yield server
+        finally:
+            for s in ("rag.llm_base_url", "rag.llm_model", "rag.llm_api_key", "rag.llm_timeout_ms"):
+                conn.execute(f"RESET {s}")
+
+
+def test_llm_answer_through_openai_client(conn, tenant, docs, llm):
+    llm.reply = "Los mayoristas tienen 30 días corridos para devolver mercadería [1]. También citan [9]."
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["model"].startswith("test-model@http://127.0.0.1")
+    assert r["error"] is None
+    assert r["answer"].startswith("Los mayoristas tienen 30 días corridos")
+    assert "[9]" not in r["answer"]  # a citation to a source that was not given is dropped
+    req = llm.requests[-1]
+    assert req["path"] == "/v1/chat/completions"
+    assert req["authorization"] == "Bearer sk-test-SECRET-123"
+    assert req["body"]["model"] == "test-model"
+    system = req["body"]["messages"][0]["content"]
+    assert "[1] " in system and "mayoristas" in system and REFUSAL_ES in system
+
+
+def test_llm_refusal_is_kept(conn, tenant, docs, llm):
+    llm.reply = REFUSAL_ES
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["answer"] == REFUSAL_ES and r["supported"] is False
+
+
+def test_llm_timeout_falls_back_to_extractive(conn, tenant, docs, llm):
+    llm.mode, llm.delay = "slow", 3.0
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["model"] == "extractive"
+    assert "Timeout" in r["error"] and "fallback" in r["error"]
+    assert "30 días" in r["answer"] and citations(r["answer"])
+    assert r["timings_ms"]["generation_ms"] < 2500
+
+
+def test_llm_http_500_falls_back_to_extractive(conn, tenant, docs, llm):
+    llm.mode = "error"
+    r = answer(conn, "How long are refurbished products covered?", tenant)
+    assert r["model"] == "extractive" and "HTTP 500" in r["error"]
+    assert "6 months" in r["answer"] and citations(r["answer"])
+
+
+def test_llm_down_falls_back(conn, tenant, docs):
+    conn.execute("SET rag.llm_base_url = 'http://127.0.0.1:9/v1'")  # nothing listens on port 9
+    try:
+        r = answer(conn, "How long are refurbished products covered?", tenant)
+    finally:
+        conn.execute("RESET rag.llm_base_url")
+    assert r["model"] == "extractive" and "Connection" in r["error"]
+
+
+def test_off_topic_does_not_call_the_llm(conn, tenant, docs, llm):
+    llm.reply = "Argentina ganó [1]."
+    r = answer(conn, "¿Quién ganó el mundial de fútbol de 1986?", tenant)
+    assert r["answer"] == REFUSAL_ES and llm.requests == []
+
+
+def test_api_key_never_lands_in_tables(conn, tenant, docs, llm):
+    llm.mode = "error"
+    answer(conn, "How long are refurbished products covered?", tenant)
+    llm.mode = "ok"
+    answer(conn, "How long are refurbished products covered?", tenant)
+    dump = json.dumps(conn.execute("SELECT json_agg(l) FROM rag.answer_log l").fetchone()[0])
+    assert "SECRET" not in dump

@@ -1,0 +1,78 @@
+"""python -m ragsql ingest: files of each supported format, de-duplication on
+re-run, clear errors for unsupported files."""
+import os
+import subprocess
+import sys
+
+from ragsql.readers import read_file
+
+from .conftest import ROOT
+
+
+def make_pdf(path, text):
+    """A one-page PDF with a text line, built by hand (no PDF writer needed)."""
+    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+            b" /Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out, offsets = b"%PDF-1.4\n", []
+    for i, body in enumerate(objs, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    path.write_bytes(out)
+
+
+def test_readers(tmp_path):
+    make_pdf(tmp_path / "manual.pdf", "The cold room must stay below 4 degrees Celsius at all times.")
+    title, text, meta = read_file(tmp_path / "manual.pdf")
+    assert "cold room must stay below 4 degrees" in text and meta["pages"] == 1
+    (tmp_path / "a.html").write_text("<html><head><title>Horario</title><script>var x=1;</script></head>"
+                                     "<body><p>Abrimos a las 9.</p><p>Cerramos a las 18.</p></body></html>")
+    title, text, _ = read_file(tmp_path / "a.html")
+    assert title == "Horario" and text == "Abrimos a las 9.\n\nCerramos a las 18." and "var x" not in text
+    (tmp_path / "b.md").write_text("# Guía rápida\n\nPrimer paso.\n\n## Detalle\nSegundo paso.\n")
+    title, text, _ = read_file(tmp_path / "b.md")
+    assert title == "Guía rápida" and text == "Guía rápida\n\nPrimer paso.\n\nDetalle\n\nSegundo paso."
+
+
+def run_cli(db_url, *args):
+    env = dict(os.environ, DATABASE_URL=db_url)
+    return subprocess.run([sys.executable, "-m", "ragsql", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_cli_ingest_all_formats_then_dedup(conn, db_url, tenant, tmp_path):
+    make_pdf(tmp_path / "manual.pdf", "The cold room must stay below 4 degrees Celsius at all times.")
+    (tmp_path / "notes.txt").write_text("Inventario mensual. Se cuenta el primer lunes de cada mes.")
+    (tmp_path / "faq.md").write_text("# FAQ\n\nLos pedidos urgentes salen en moto. Cuestan el doble.")
+    (tmp_path / "page.html").write_text("<p>Support answers on weekdays. Weekend tickets wait until Monday.</p>")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")  # not picked up from a folder
+    r = run_cli(db_url, "ingest", str(tmp_path), "--tenant", tenant)
+    assert r.returncode == 0, r.stderr
+    assert "4 files: 4 new documents, 0 already loaded, 0 failed; 4 chunks embedded" in r.stdout
+    assert "embedding" in r.stderr  # the progress bar
+    n = conn.execute("SELECT count(*) FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
+                     " WHERE c.tenant = %s", (tenant,)).fetchone()[0]
+    assert n == 4
+    top = conn.execute("SELECT title FROM rag.search('cold room temperature', k => 1, tenant => %s)",
+                       (tenant,)).fetchone()[0]
+    assert top == "manual"
+    r = run_cli(db_url, "ingest", str(tmp_path), "--tenant", tenant)
+    assert "4 files: 0 new documents, 4 already loaded" in r.stdout
+
+
+def test_cli_reports_bad_files(db_url, tenant, tmp_path):
+    (tmp_path / "empty.txt").write_text("   \n")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")
+    r = run_cli(db_url, "ingest", str(tmp_path / "empty.txt"), str(tmp_path / "image.png"), "--tenant", tenant)
+    assert r.returncode == 1
+    assert "must not be empty" in r.stderr and "unsupported file type .png" in r.stderr
+    r = run_cli(db_url, "ingest", str(tmp_path / "missing.md"))
+    assert r.returncode == 2 and r.stderr.startswith("error: ") and "no such file" in r.stderr
