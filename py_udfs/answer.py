@@ -20,8 +20,8 @@ _CITATION = re.compile(r"\[(\d+)\]")
 # Support thresholds (cosine of the best source sentence to the question, and
 # share of the question's content words found in it), calibrated on XQuAD
 # on-topic versus off-topic questions; see README "Answer support".
-MIN_COSINE = 0.80
-MIN_COSINE_WITH_OVERLAP = 0.76
+MIN_COSINE = 0.83
+MIN_COSINE_WITH_OVERLAP = 0.78
 MIN_OVERLAP = 0.34
 
 
@@ -58,12 +58,15 @@ def score_sentences(question, sources, embed):
     return scored
 
 
-def is_supported(scored):
+def is_supported(scored, min_cosine=None, min_cosine_with_overlap=None, min_overlap=None):
+    """A source sentence is close enough to the question, or close and
+    sharing enough of its content words."""
     if not scored:
         return False
-    best_cos = max(r[1] for r in scored)
-    best_pair = max(scored, key=lambda r: (r[2], r[1]))
-    return best_cos >= MIN_COSINE or (best_pair[2] >= MIN_OVERLAP and best_pair[1] >= MIN_COSINE_WITH_OVERLAP)
+    min_cosine = MIN_COSINE if min_cosine is None else min_cosine
+    min_cw = MIN_COSINE_WITH_OVERLAP if min_cosine_with_overlap is None else min_cosine_with_overlap
+    min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
+    return any(c >= min_cosine or (o >= min_overlap and c >= min_cw) for _, c, o, _, _ in scored)
 
 
 def extractive(scored, max_sentences=2):
