@@ -52,3 +52,14 @@ def apply(dbapi_conn, relpath):
 def apply_idempotent(dbapi_conn):
     for path in sorted((SQL_DIR / "idempotent").glob("*.sql")):
         apply(dbapi_conn, path.relative_to(SQL_DIR))
+
+
+if __name__ == "__main__":
+    # Developer shortcut: re-apply sql/idempotent/ to DATABASE_URL without a
+    # new revision (functions and views only; data untouched).
+    import psycopg
+
+    from . import database_url
+    with psycopg.connect(database_url()) as conn:
+        apply_idempotent(conn)
+    print("re-applied sql/idempotent/")

@@ -16,14 +16,19 @@ BEGIN
     v_n := coalesce(v_n, 1000);
     -- An undecided language (short keyword queries) uses the Spanish and
     -- English stems together; OR semantics makes the extra stems harmless.
-    SELECT array_agg(t.q), array_agg(ln(1 + (v_n - least(coalesce(st.df, 0), v_n) + 0.5) / (least(coalesce(st.df, 0), v_n) + 0.5))),
-           string_agg(t.q::text, ' | ')::tsquery
+    -- Candidates must contain a selective term (in at most 30% of chunks)
+    -- when the query has one: chunks matching only common terms score low
+    -- anyway, and skipping them keeps the candidate set small.
+    SELECT array_agg(t.q), array_agg(ln(1 + (v_n - t.df + 0.5) / (t.df + 0.5))),
+           coalesce(string_agg(t.q::text, ' | ') FILTER (WHERE t.df <= 0.3 * v_n),
+                    string_agg(t.q::text, ' | '))::tsquery
       INTO terms, idf, any_term
-      FROM (SELECT DISTINCT l.lexeme, (quote_literal(replace(l.lexeme, '\', '')))::tsquery AS q
+      FROM (SELECT DISTINCT l.lexeme, (quote_literal(replace(l.lexeme, '\', '')))::tsquery AS q,
+                   least(coalesce(st.df, 0), v_n) AS df
               FROM unnest(CASE WHEN v_lang IN ('es', 'en') THEN ARRAY[rag.ts_config(v_lang)]
                                ELSE ARRAY[rag.ts_config('es'), rag.ts_config('en')] END) AS cfg,
-                   unnest(tsvector_to_array(to_tsvector(cfg, query))) AS l(lexeme)) t
-      LEFT JOIN rag.text_stats st ON st.lexeme = t.lexeme;
+                   unnest(tsvector_to_array(to_tsvector(cfg, query))) AS l(lexeme)
+              LEFT JOIN rag.text_stats st ON st.lexeme = l.lexeme) t;
 END;
 $$;
 
