@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval bench clean
+.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval bench llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | bench"
+	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | bench | llm | llm-stop"
 
 setup: system venv
 
@@ -65,6 +65,14 @@ eval-retrieval: migrate
 
 bench: migrate
 	$(PY) -m ragsql.bench
+
+# Optional local LLM (OpenAI-compatible, loopback): builds llama-cpp-python and
+# assembles the GGUF once (several minutes), then starts the server.
+llm:
+	bash scripts/llm.sh start
+
+llm-stop:
+	bash scripts/llm.sh stop
 
 clean: stop
 	rm -rf .pgdata .build $(VENV)
