@@ -56,14 +56,23 @@ def _resolve_st_ref(ref):
 
 
 class _OpenAI:
+    """An OpenAI-compatible /embeddings endpoint; the client (URL, key,
+    timeout) is chosen per call from the caller's settings."""
     def __init__(self, ref, dimensions):
-        from .llm import openai_client
-        self.client = openai_client(purpose="embedding")
         self.ref, self.dimensions = ref, dimensions
 
-    def encode(self, texts, is_query):
+    def encode(self, texts, is_query, cfg=None):
+        from .llm import openai_client
+        if cfg is None or not cfg.configured:
+            raise EmbeddingError(f"model {self.ref!r} needs an embeddings endpoint: set rag.embedding_base_url "
+                                 "(or RAGSQL_EMBEDDING_BASE_URL / OPENAI_BASE_URL) and a key")
         kwargs = {"dimensions": self.dimensions} if self.ref.startswith("text-embedding-3") else {}
-        resp = self.client.embeddings.create(model=self.ref, input=list(texts), **kwargs)
+        try:
+            resp = openai_client(cfg).embeddings.create(model=self.ref, input=list(texts), **kwargs)
+        except Exception as exc:
+            status = getattr(exc, "status_code", None)
+            raise EmbeddingError(f"embeddings endpoint failed: {type(exc).__name__}"
+                                 f"{f' (HTTP {status})' if status else ''}") from None
         return np.asarray([d.embedding for d in sorted(resp.data, key=lambda d: d.index)],
                           dtype=np.float32)
 
@@ -86,14 +95,18 @@ def get_model(provider, ref, dimensions, query_prefix="", document_prefix=""):
         return _cache[key]
 
 
-def encode(model_row, texts, is_query=False):
+def encode(model_row, texts, is_query=False, remote=None):
     """Embed texts with the model described by a rag.embedding_models row
-    (a mapping). Returns an (n, dimensions) float32 array, L2-normalised."""
+    (a mapping). Returns an (n, dimensions) float32 array, L2-normalised.
+    `remote` is the endpoint configuration for provider 'openai'."""
     model = get_model(model_row["provider"], model_row["model_ref"], model_row["dimensions"],
                       model_row.get("query_prefix", ""), model_row.get("document_prefix", ""))
     if not texts:
         return np.zeros((0, model_row["dimensions"]), dtype=np.float32)
-    vecs = model.encode(list(texts), is_query)
+    if model_row["provider"] == "openai":
+        vecs = model.encode(list(texts), is_query, remote)
+    else:
+        vecs = model.encode(list(texts), is_query)
     if vecs.shape[1] != model_row["dimensions"]:
         raise EmbeddingError(f"model {model_row['name']!r} returned {vecs.shape[1]} dimensions, "
                              f"registered with {model_row['dimensions']}")

@@ -39,11 +39,28 @@ def embed(plpy, texts, model_name, input_type):
         plpy.error(f"input_type must be 'query' or 'document', got {input_type!r}")
     row = model_row(plpy, model_name)
     clean = [t or "" for t in texts]
+    remote = embedding_endpoint(plpy) if row["provider"] == "openai" else None
     try:
-        vecs = embedding.encode(row, clean, is_query=(input_type == "query"))
+        vecs = embedding.encode(row, clean, is_query=(input_type == "query"), remote=remote)
     except Exception as exc:
         plpy.error(f"embedding with model {row['name']!r} failed: {exc}")
     return [embedding.to_pgvector(v) for v in vecs]
+
+
+def embedding_endpoint(plpy):
+    """OpenAI-compatible embeddings endpoint: rag.embedding_base_url (or env
+    RAGSQL_EMBEDDING_BASE_URL, OPENAI_BASE_URL), the LLM key and timeout."""
+    import os
+    rows = plpy.execute(
+        "SELECT current_setting('rag.embedding_base_url', true) AS base_url,"
+        "       current_setting('rag.llm_api_key', true) AS api_key,"
+        "       current_setting('rag.llm_timeout_ms', true) AS timeout_ms")
+    settings = dict(rows[0])
+    settings["base_url"] = settings["base_url"] or os.environ.get("RAGSQL_EMBEDDING_BASE_URL", "")
+    try:
+        return llm.config_from(settings)
+    except llm.LLMError as exc:
+        plpy.error(str(exc))
 
 
 def chunk(content, max_chars, overlap_chars):
@@ -66,7 +83,7 @@ def llm_config(plpy):
         plpy.error(str(exc))
 
 
-def answer(plpy, question, k, tenant, filter_, model_name, max_sources):
+def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False):
     """rag.answer: retrieve, check support, generate or extract, log."""
     if question is None or not question.strip():
         plpy.error("question must not be empty")
@@ -78,9 +95,10 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources):
     t0 = time.perf_counter()
     row = model_row(plpy, model_name)
     rows = plpy.execute(_plan(plpy, "answer_search",
-                              "SELECT * FROM rag.search($1, k => $2, tenant => $3, filter => $4, model => $5)",
-                              ["text", "int", "text", "jsonb", "text"]),
-                        [question, max(k, max_sources), tenant, filter_, model_name])
+                              "SELECT * FROM rag.search($1, k => $2, tenant => $3, filter => $4, model => $5,"
+                              " rerank => $6)",
+                              ["text", "int", "text", "jsonb", "text", "bool"]),
+                        [question, max(k, max_sources), tenant, filter_, model_name, bool(rerank)])
     timings["retrieval_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     sources = [dict(r) for r in rows][:max_sources]
 
@@ -120,3 +138,43 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources):
 
 def language_of(text):
     return detect_language(text or "")
+
+
+def rerank(plpy, query, chunk_ids, reranker_name):
+    import json as _json
+
+    from . import rerank as rr
+    if not query or not query.strip():
+        plpy.error("query must not be empty")
+    chunk_ids = [c for c in (chunk_ids or []) if c is not None]
+    if not chunk_ids:
+        return []
+    if reranker_name:
+        rows = plpy.execute(_plan(plpy, "reranker_by_name", "SELECT * FROM rag.rerankers WHERE name = $1",
+                                  ["text"]), [reranker_name])
+        if not rows:
+            plpy.error(f"unknown reranker {reranker_name!r}",
+                       hint="SELECT name FROM rag.rerankers lists the registered rerankers")
+    else:
+        rows = plpy.execute(_plan(plpy, "reranker_default", "SELECT * FROM rag.rerankers WHERE is_default", []))
+        if not rows:
+            plpy.error("no default reranker", hint="SELECT rag.register_reranker(..., make_default => true)")
+    r = dict(rows[0])
+    options = _json.loads(r["options"]) if isinstance(r["options"], str) else (r["options"] or {})
+    if r["provider"] == "cross-encoder":
+        texts = plpy.execute(_plan(plpy, "rerank_texts",
+                                   "SELECT coalesce(d.title || E'\\n', '') || c.content AS text"
+                                   " FROM unnest($1::bigint[]) WITH ORDINALITY AS u(id, ord)"
+                                   " JOIN rag.chunks c ON c.id = u.id JOIN rag.documents d ON d.id = c.document_id"
+                                   " ORDER BY u.ord", ["bigint[]"]), [chunk_ids])
+        try:
+            scores = rr.cross_encoder_scores(r["model_ref"], query, [t["text"] for t in texts])
+        except rr.RerankError as exc:
+            plpy.error(str(exc))
+        return list(zip(chunk_ids, scores))
+    feats = plpy.execute(_plan(plpy, "rerank_signals",
+                               "SELECT * FROM rag.rerank_signals($1, $2, $3, $4)",
+                               ["text", "bigint[]", "text", "text"]),
+                         [query, chunk_ids, options.get("model"), options.get("secondary_model")])
+    rows = [dict(f, rrf=1.0 / (60 + i)) for i, f in enumerate(feats, start=1)]
+    return [(f["chunk_id"], s) for f, s in zip(rows, rr.signal_scores(rows, options.get("weights")))]

@@ -2,7 +2,8 @@
 
 sql/schema/NNN_*.sql are applied once by the revision that names them;
 sql/idempotent/*.sql (CREATE OR REPLACE, views, grants) are re-applied in
-file-name order by every revision that changes them, and always at head.
+file-name order by every revision; a file whose first lines say
+`-- requires: rag.some_table` waits for the revision that creates it.
 Placeholders filled at apply time:
   @extschema_vector@ / @unaccent_schema@  schemas the extensions live in
   @python_path@   the server-side Python path (venv site-packages and the
@@ -49,8 +50,23 @@ def apply(dbapi_conn, relpath):
         cur.execute(render(cur, path.read_text()))
 
 
+def _requires(path):
+    """Relations named on a `-- requires: a, b` line: the file is applied only
+    once the revision that creates them has run."""
+    for line in path.read_text().splitlines()[:5]:
+        if line.startswith("-- requires:"):
+            return [r.strip() for r in line.split(":", 1)[1].split(",") if r.strip()]
+    return []
+
+
 def apply_idempotent(dbapi_conn):
     for path in sorted((SQL_DIR / "idempotent").glob("*.sql")):
+        needed = _requires(path)
+        if needed:
+            with dbapi_conn.cursor() as cur:
+                cur.execute("SELECT bool_and(to_regclass(r) IS NOT NULL) FROM unnest(%s::text[]) r", (needed,))
+                if not cur.fetchone()[0]:
+                    continue
         apply(dbapi_conn, path.relative_to(SQL_DIR))
 
 

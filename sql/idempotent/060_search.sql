@@ -43,7 +43,10 @@ CREATE OR REPLACE FUNCTION rag.search(
     rrf_k int DEFAULT 60,
     candidates int DEFAULT 50,
     model text DEFAULT NULL,
-    language text DEFAULT NULL)
+    language text DEFAULT NULL,
+    rerank boolean DEFAULT false,
+    reranker text DEFAULT NULL,
+    rerank_candidates int DEFAULT 40)
 RETURNS TABLE (chunk_id bigint, document_id bigint, title text, content text, metadata jsonb,
                vector_rank int, text_rank int, score float8)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
@@ -74,6 +77,27 @@ BEGIN
         RAISE EXCEPTION 'filter must be a JSON object (matched with @> against chunk metadata)' USING ERRCODE = '22023';
     END IF;
     v_n := greatest(k, coalesce(candidates, 50));
+
+    -- Second stage: rescore a larger first-stage pool, keep the best k; the
+    -- score column is then the reranker's.
+    IF rerank OR reranker IS NOT NULL THEN
+        IF rerank_candidates IS NULL OR rerank_candidates < 1 OR rerank_candidates > 1000 THEN
+            RAISE EXCEPTION 'rerank_candidates must be between 1 and 1000' USING ERRCODE = '22023';
+        END IF;
+        RETURN QUERY
+        WITH pool AS (
+            SELECT s.*, row_number() OVER () AS ord
+              FROM rag.search(query, greatest(k, rerank_candidates), tenant, filter, mode, vector_weight,
+                              text_weight, rrf_k, greatest(candidates, rerank_candidates), model, language) s),
+        rescored AS (
+            SELECT r.chunk_id, r.score FROM rag.rerank(query, ARRAY(SELECT p.chunk_id FROM pool p ORDER BY p.ord),
+                                                         reranker) r)
+        SELECT p.chunk_id, p.document_id, p.title, p.content, p.metadata, p.vector_rank, p.text_rank, r.score
+          FROM pool p JOIN rescored r ON r.chunk_id = p.chunk_id
+         ORDER BY r.score DESC, p.ord
+         LIMIT k;
+        RETURN;
+    END IF;
     SELECT NULL::tsquery[] AS terms, NULL::float8[] AS idf, NULL::tsquery AS any_term INTO v_tq;
 
     IF mode IN ('hybrid', 'vector') THEN

@@ -13,14 +13,15 @@ CREATE OR REPLACE FUNCTION rag.answer(
     tenant text DEFAULT NULL,
     filter jsonb DEFAULT NULL,
     model text DEFAULT NULL,
-    sources int DEFAULT 5)
+    sources int DEFAULT 5,
+    rerank boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs import pg
-return pg.answer(plpy, question, k, tenant, filter, model, sources)
+return pg.answer(plpy, question, k, tenant, filter, model, sources, rerank)
 $py$;
 
 -- The analyst's entry point, callable without the schema prefix.

@@ -45,10 +45,25 @@ CREATE TABLE rag.embedding_models (
     query_prefix    text NOT NULL DEFAULT '',
     document_prefix text NOT NULL DEFAULT '',
     active          boolean NOT NULL DEFAULT false,
+    -- being re-embedded (rag.start_reembed): also receives newly ingested chunks
+    reembedding     boolean NOT NULL DEFAULT false,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
 -- Exactly one model answers queries at a time.
 CREATE UNIQUE INDEX embedding_models_one_active ON rag.embedding_models (active) WHERE active;
+
+-- Second-stage rerankers. 'cross-encoder': a sentence-transformers
+-- CrossEncoder by name or local path; 'signals': the offline rescoring of
+-- py_udfs.rerank (no model beyond the embedding models).
+CREATE TABLE rag.rerankers (
+    name       text PRIMARY KEY,
+    provider   text NOT NULL CHECK (provider IN ('cross-encoder', 'signals')),
+    model_ref  text NOT NULL DEFAULT '',
+    options    jsonb NOT NULL DEFAULT '{}' CHECK (jsonb_typeof(options) = 'object'),
+    is_default boolean NOT NULL DEFAULT false,
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE UNIQUE INDEX rerankers_one_default ON rag.rerankers (is_default) WHERE is_default;
 
 CREATE TABLE rag.documents (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,

@@ -1,0 +1,33 @@
+"""Evaluation kept in the database: sets, cases, runs, results and their views.
+
+Revision ID: 0002_quality
+Revises: 0001_core
+"""
+from alembic import op
+
+from ragsql import sqlfiles
+
+revision = "0002_quality"
+down_revision = "0001_core"
+branch_labels = None
+depends_on = None
+
+# Functions and views that only exist from this revision on (dropped on downgrade).
+_OBJECTS = [
+    "VIEW IF EXISTS rag.eval_worst_cases", "VIEW IF EXISTS rag.eval_trend", "VIEW IF EXISTS rag.eval_run_metrics",
+    "FUNCTION IF EXISTS rag.evaluate", "FUNCTION IF EXISTS rag.record_eval_result",
+    "FUNCTION IF EXISTS rag.start_eval_run", "FUNCTION IF EXISTS rag.finish_eval_run",
+]
+
+
+def upgrade():
+    conn = op.get_bind().connection.dbapi_connection
+    sqlfiles.apply(conn, "schema/002_quality.sql")
+    sqlfiles.apply_idempotent(conn)
+
+
+def downgrade():
+    for obj in _OBJECTS:
+        op.execute(f"DROP {obj} CASCADE")
+    for table in ("eval_results", "eval_runs", "eval_cases", "eval_sets"):
+        op.execute(f"DROP TABLE IF EXISTS rag.{table} CASCADE")
