@@ -178,3 +178,123 @@ def rerank(plpy, query, chunk_ids, reranker_name):
                          [query, chunk_ids, options.get("model"), options.get("secondary_model")])
     rows = [dict(f, rrf=1.0 / (60 + i)) for i, f in enumerate(feats, start=1)]
     return [(f["chunk_id"], s) for f, s in zip(rows, rr.signal_scores(rows, options.get("weights")))]
+
+
+# ---- evaluation ---------------------------------------------------------------
+
+def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model_name,
+             vector_weight, text_weight, sources):
+    """rag.evaluate: runs an evaluation set, stores per-case results, returns the run id."""
+    import numpy as np
+
+    from . import __version__, evaluation as ev
+    sets = plpy.execute(_plan(plpy, "eval_set", "SELECT id FROM rag.eval_sets WHERE name = $1", ["text"]),
+                        [set_name])
+    if not sets:
+        plpy.error(f"unknown evaluation set {set_name!r}", hint="SELECT name FROM rag.eval_sets")
+    if mode not in ("hybrid", "vector", "text"):
+        plpy.error(f"mode must be hybrid, vector or text, got {mode!r}")
+    set_id = sets[0]["id"]
+    row = model_row(plpy, model_name)
+    cfg = llm_config(plpy)
+    use_llm = bool(generate and cfg.configured)
+    judge = {"faithfulness": f"llm:{cfg.describe()}" if use_llm else "lexical+embedding",
+             "answer_relevancy": f"llm:{cfg.describe()}" if use_llm else "embedding",
+             "context_precision": "reference-span", "context_recall": "reference-span",
+             "prompt_versions": [answer_mod.PROMPT_VERSION, ev.JUDGE_PROMPT_VERSION]}
+    config = {"mode": mode, "k": k, "embedding_model": row["name"], "embedding_version": row["version"],
+              "vector_weight": vector_weight, "text_weight": text_weight, "rrf_k": 60,
+              "rerank": bool(rerank or reranker), "reranker": reranker or ("default" if rerank else None),
+              "generator": (cfg.describe() if use_llm else "extractive") if generate else None,
+              "sources": sources, "judge": judge if generate else None, "code_version": __version__}
+    run_id = plpy.execute(_plan(plpy, "eval_run",
+                                "INSERT INTO rag.eval_runs (set_id, label, config) VALUES ($1, $2, $3) RETURNING id",
+                                ["int", "text", "jsonb"]), [set_id, label, json.dumps(config)])[0]["id"]
+    cases = plpy.execute(_plan(plpy, "eval_cases",
+                               "SELECT * FROM rag.eval_cases WHERE set_id = $1 ORDER BY id LIMIT $2",
+                               ["int", "int"]), [set_id, max_cases])
+    search = _plan(plpy, "eval_search",
+                   "SELECT chunk_id, document_id, content FROM rag.search($1, k => $2, tenant => $3, mode => $4,"
+                   " model => $5, vector_weight => $6, text_weight => $7, rerank => $8, reranker => $9)",
+                   ["text", "int", "text", "text", "text", "float8", "float8", "bool", "text"])
+    ask = _plan(plpy, "eval_answer",
+                "SELECT rag.answer($1, tenant => $2, model => $3, sources => $4, rerank => $5) AS a",
+                ["text", "text", "text", "int", "bool"])
+    insert = _plan(plpy, "eval_result", """
+        INSERT INTO rag.eval_results (run_id, case_id, retrieved_document_ids, retrieved_chunk_ids,
+            first_relevant_rank, ndcg_at_10, answer, supported, contains_reference, token_f1, faithfulness,
+            answer_relevancy, context_precision, context_recall, retrieval_ms, answer_ms, details)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)""",
+                   ["bigint", "bigint", "bigint[]", "bigint[]", "int", "float8", "text", "bool", "bool", "float8",
+                    "float8", "float8", "float8", "float8", "float8", "float8", "jsonb"])
+
+    def chat(messages):
+        return llm.chat(cfg, messages, max_tokens=200)
+
+    def embed_q(texts):
+        return embedding.encode(row, texts, is_query=True)
+
+    for case in cases:
+        t = time.perf_counter()
+        hits = plpy.execute(search, [case["question"], k, case["tenant"], mode, model_name, vector_weight,
+                                     text_weight, bool(rerank), reranker])
+        retrieval_ms = (time.perf_counter() - t) * 1000
+        docs = []
+        for h in hits:
+            if h["document_id"] not in docs:
+                docs.append(h["document_id"])
+        relevant = set(case["relevant_document_ids"] or [])
+        rank = next((i for i, d in enumerate(docs, start=1) if d in relevant), None)
+        refs = [case["reference_answer"]] if case["reference_answer"] else []
+        out = dict(answer=None, supported=None, contains=None, f1=None, faith=None, relevancy=None,
+                   cprec=None, crecall=None, answer_ms=None, details={})
+        if generate:
+            t = time.perf_counter()
+            a = json.loads(plpy.execute(ask, [case["question"], case["tenant"], model_name, sources,
+                                              bool(rerank)])[0]["a"])
+            out["answer_ms"] = (time.perf_counter() - t) * 1000
+            ids = [s["chunk_id"] for s in a["sources"]]
+            ctx_rows = plpy.execute(_plan(plpy, "eval_ctx",
+                                          "SELECT c.content FROM unnest($1::bigint[]) WITH ORDINALITY u(id, o)"
+                                          " JOIN rag.chunks c ON c.id = u.id ORDER BY u.o", ["bigint[]"]), [ids])
+            contexts = [r["content"] for r in ctx_rows]
+            out.update(answer=a["answer"], supported=a["supported"])
+            out["details"] = {"answer_model": a["model"], "answer_error": a["error"]}
+            if refs:
+                out["contains"] = ev.contains_reference(a["answer"], refs)
+                out["f1"] = ev.token_f1(a["answer"], refs)
+                useful = [ev.span_useful(c, refs) for c in contexts]
+                out["cprec"] = ev.context_precision(useful)
+                out["crecall"] = float(any(useful))
+            if a["supported"]:
+                try:
+                    if use_llm:
+                        f, n_st, n_bad = ev.llm_faithfulness(chat, a["answer"], contexts)
+                        gen_qs = ev.llm_generated_questions(chat, a["answer"])
+                        if gen_qs:
+                            v = embed_q([case["question"]] + gen_qs)
+                            out["relevancy"] = float(np.mean(v[1:] @ v[0]))
+                        else:
+                            out["relevancy"] = 0.0
+                    else:
+                        stmts = ev.statements(a["answer"])
+                        flags = [ev.statement_supported(s, contexts) for s in stmts]
+                        f = sum(flags) / len(flags) if flags else 1.0
+                        n_st, n_bad = len(flags), flags.count(False)
+                        qv = embedding.encode(row, [case["question"]], is_query=True)[0]
+                        text = " ".join(stmts) or a["answer"]
+                        out["relevancy"] = float(qv @ embedding.encode(row, [text], is_query=False)[0])
+                    out["faith"] = f
+                    out["details"].update(statements=n_st, unsupported=n_bad)
+                except (llm.LLMError, ValueError) as exc:
+                    out["details"]["judge_error"] = str(exc)
+            else:
+                out["relevancy"] = 0.0  # non-committal
+        plpy.execute(insert, [run_id, case["id"], docs, [h["chunk_id"] for h in hits], rank, ev.ndcg_at_10(rank),
+                              out["answer"], out["supported"], out["contains"], out["f1"], out["faith"],
+                              out["relevancy"], out["cprec"], out["crecall"], retrieval_ms, out["answer_ms"],
+                              json.dumps(out["details"])])
+    plpy.execute(_plan(plpy, "eval_done",
+                       "UPDATE rag.eval_runs SET status = 'done', finished_at = now(), n_cases = $2 WHERE id = $1",
+                       ["bigint", "int"]), [run_id, len(cases)])
+    return run_id

@@ -8,11 +8,23 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
+def fake_vector(text, dims):
+    """Deterministic, not normalised: letter counts folded into `dims` slots."""
+    v = [0.0] * dims
+    for ch in text.lower():
+        if ch.isalpha():
+            v[ord(ch) % dims] += 1.0
+    v[0] += 0.5
+    return v
+
+
 class FakeOpenAI:
     def __init__(self):
         self.mode = "ok"
         self.reply = "ok"
         self.delay = 2.0
+        self.dims = 8
+        self.responder = None  # optional: request body -> reply text
         self.requests = []
         outer = self
 
@@ -33,8 +45,18 @@ class FakeOpenAI:
                         "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
                         "model": body.get("model", "fake"),
                         "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant", "content": outer.reply}}],
+                                     "message": {"role": "assistant",
+                                                 "content": outer.responder(body) if outer.responder
+                                                 else outer.reply}}],
                         "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+                if self.path.endswith("/embeddings"):
+                    inputs = body.get("input")
+                    inputs = [inputs] if isinstance(inputs, str) else inputs
+                    return self._send(200, {
+                        "object": "list", "model": body.get("model", "fake"),
+                        "data": [{"object": "embedding", "index": i, "embedding": fake_vector(t, outer.dims)}
+                                 for i, t in enumerate(inputs)],
+                        "usage": {"prompt_tokens": 1, "total_tokens": 1}})
                 self._send(404, {"error": {"message": "not found"}})
 
             def _send(self, status, payload):

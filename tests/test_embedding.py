@@ -69,4 +69,4 @@ def test_missing_model_files_fail_clearly_and_queue_keeps_work(conn, tenant):
                            " ON m.id = q.model_id WHERE m.name = 'broken-st'").fetchone()
         assert row[0] == 1 and "cannot load" in row[1]
     finally:
-        conn.execute("DELETE FROM rag.embedding_models WHERE name = 'broken-st'")
+        conn.execute("SELECT rag.unregister_model('broken-st')")

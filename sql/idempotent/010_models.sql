@@ -32,19 +32,115 @@ END;
 $$;
 
 -- Switches the model queries use, atomically (one UPDATE under the unique
--- "one active" index).
-CREATE OR REPLACE FUNCTION rag.activate_model(name text) RETURNS void
+-- "one active" index). Refuses a model that has not embedded every chunk
+-- (unless force): queries would silently miss documents. The model that was
+-- active keeps receiving new chunks (reembedding) until its embeddings are
+-- dropped, so switching back stays possible.
+CREATE OR REPLACE FUNCTION rag.activate_model(name text, force boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_id int;
+    v_missing bigint;
 BEGIN
-    IF NOT EXISTS (SELECT 1 FROM rag.embedding_models m WHERE m.name = activate_model.name) THEN
+    SELECT m.id INTO v_id FROM rag.embedding_models m WHERE m.name = activate_model.name;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'unknown embedding model %', activate_model.name USING ERRCODE = '22023';
     END IF;
-    UPDATE rag.embedding_models m SET active = (m.name = activate_model.name)
-     WHERE m.active OR m.name = activate_model.name;
+    SELECT count(*) INTO v_missing FROM rag.chunks c
+     WHERE NOT EXISTS (SELECT 1 FROM rag.embeddings e WHERE e.model_id = v_id AND e.chunk_id = c.id);
+    IF v_missing > 0 AND NOT force THEN
+        RAISE EXCEPTION 'model % has no embedding for % chunks', activate_model.name, v_missing
+            USING ERRCODE = '55000', HINT = 'CALL rag.reembed(...) first, or pass force => true';
+    END IF;
+    -- Lock the registry so concurrent activations serialise.
+    PERFORM 1 FROM rag.embedding_models FOR UPDATE;
+    -- Two statements (the "one active" index is checked row by row); other
+    -- sessions see both changes at commit, never neither or both active.
+    UPDATE rag.embedding_models m SET active = false, reembedding = true WHERE m.active AND m.id <> v_id;
+    UPDATE rag.embedding_models m SET active = true, reembedding = false WHERE m.id = v_id;
 END;
 $$;
+
+-- Starts re-embedding every chunk with a model, through the queue: the model
+-- also receives chunks ingested meanwhile. Queries keep using the active model.
+-- Returns how many chunks were queued.
+CREATE OR REPLACE FUNCTION rag.start_reembed(model text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_id int;
+    v_n bigint;
+BEGIN
+    UPDATE rag.embedding_models m SET reembedding = NOT m.active WHERE m.name = start_reembed.model
+    RETURNING m.id INTO v_id;
+    IF v_id IS NULL THEN
+        RAISE EXCEPTION 'unknown embedding model %', start_reembed.model USING ERRCODE = '22023';
+    END IF;
+    PERFORM rag.create_vector_index(start_reembed.model);
+    INSERT INTO rag.embedding_queue (chunk_id, model_id)
+    SELECT c.id, v_id FROM rag.chunks c
+     WHERE NOT EXISTS (SELECT 1 FROM rag.embeddings e WHERE e.model_id = v_id AND e.chunk_id = c.id)
+    ON CONFLICT DO NOTHING;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END;
+$$;
+
+-- Re-embeds everything with a model, committing per batch (CALL it outside
+-- a transaction block; progress in rag.reembed_progress). A procedure that
+-- commits cannot carry a SET clause, so every name is qualified.
+CREATE OR REPLACE PROCEDURE rag.reembed(model text, batch_size int DEFAULT 32)
+LANGUAGE plpgsql
+AS $$
+DECLARE
+    v_queued bigint;
+BEGIN
+    v_queued := rag.start_reembed(model);
+    COMMIT;
+    RAISE NOTICE 'queued % chunks for %', v_queued, model;
+    LOOP
+        EXIT WHEN rag.process_embedding_queue(batch_size, model) = 0;
+        COMMIT;
+    END LOOP;
+END;
+$$;
+
+-- Drops a model's embeddings (only on request, never the active model's).
+CREATE OR REPLACE FUNCTION rag.drop_embeddings(model text) RETURNS bigint
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m rag.embedding_models;
+    v_n bigint;
+BEGIN
+    SELECT * INTO m FROM rag.embedding_models e WHERE e.name = drop_embeddings.model FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown embedding model %', drop_embeddings.model USING ERRCODE = '22023';
+    END IF;
+    IF m.active THEN
+        RAISE EXCEPTION 'model % is active; activate another model first', m.name USING ERRCODE = '55000';
+    END IF;
+    UPDATE rag.embedding_models e SET reembedding = false WHERE e.id = m.id;
+    DELETE FROM rag.embedding_queue q WHERE q.model_id = m.id;
+    DELETE FROM rag.embeddings e WHERE e.model_id = m.id;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END;
+$$;
+
+CREATE OR REPLACE VIEW rag.reembed_progress AS
+SELECT m.name AS model, m.active, m.reembedding,
+       (SELECT count(*) FROM rag.chunks) AS chunks,
+       (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id) AS embedded,
+       (SELECT count(*) FROM rag.embedding_queue q WHERE q.model_id = m.id AND q.attempts < 5) AS queued,
+       (SELECT count(*) FROM rag.embedding_queue q WHERE q.model_id = m.id AND q.attempts >= 5) AS failed,
+       round(100.0 * (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id)
+             / greatest((SELECT count(*) FROM rag.chunks), 1), 1) AS pct_done
+FROM rag.embedding_models m;
 
 -- pgvectorscale DiskANN when the extension is installed, pgvector HNSW
 -- (cosine) otherwise. The index is partial (one model) and typed by the
@@ -84,3 +180,23 @@ LEFT JOIN pg_index i ON i.indrelid = 'rag.embeddings'::regclass
      AND i.indexrelid::regclass::text = format('rag.embeddings_model_%s_idx', m.id)
 LEFT JOIN pg_class c ON c.oid = i.indexrelid
 LEFT JOIN pg_am am ON am.oid = c.relam;
+
+-- Removes a model, its embeddings, queue rows and vector index.
+CREATE OR REPLACE FUNCTION rag.unregister_model(name text) RETURNS void
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    m rag.embedding_models;
+BEGIN
+    SELECT * INTO m FROM rag.embedding_models e WHERE e.name = unregister_model.name FOR UPDATE;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'unknown embedding model %', unregister_model.name USING ERRCODE = '22023';
+    END IF;
+    IF m.active THEN
+        RAISE EXCEPTION 'model % is active; activate another model first', m.name USING ERRCODE = '55000';
+    END IF;
+    EXECUTE format('DROP INDEX IF EXISTS rag.%I', format('embeddings_model_%s_idx', m.id));
+    DELETE FROM rag.embedding_models e WHERE e.id = m.id;
+END;
+$$;

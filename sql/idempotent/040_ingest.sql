@@ -71,7 +71,7 @@ BEGIN
 
     INSERT INTO rag.embedding_queue (chunk_id, model_id)
     SELECT c.id, m.id FROM rag.chunks c CROSS JOIN rag.embedding_models m
-     WHERE c.document_id = v_id AND m.active;
+     WHERE c.document_id = v_id AND (m.active OR m.reembedding);
 
     IF sync THEN
         FOR v_model IN SELECT m.name FROM rag.embedding_models m WHERE m.active LOOP

@@ -36,7 +36,8 @@ CREATE POLICY tenant_isolation ON rag.answer_log
     USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
 
 GRANT USAGE ON SCHEMA rag TO rag_user;
-GRANT SELECT ON rag.embedding_models, rag.vector_indexes, rag.embedding_queue_status,
+GRANT SELECT ON rag.embedding_models, rag.vector_indexes, rag.embedding_queue_status, rag.reembed_progress,
+                rag.rerankers,
                 rag.text_stats, rag.text_corpus_stats, rag.answers, rag.answer_latency TO rag_user;
 GRANT SELECT, INSERT, DELETE ON rag.documents, rag.chunks TO rag_user;
 GRANT SELECT, INSERT, UPDATE, DELETE ON rag.embeddings, rag.embedding_queue TO rag_user;
@@ -45,5 +46,8 @@ REVOKE ALL ON rag.tenant_access FROM PUBLIC;
 GRANT SELECT ON rag.tenant_access TO rag_user;
 REVOKE EXECUTE ON FUNCTION rag.grant_tenant(name, text), rag.revoke_tenant(name, text),
        rag.register_model(text, text, text, int, text, text, text, boolean),
-       rag.activate_model(text), rag.create_vector_index(text), rag.refresh_text_stats() FROM PUBLIC;
+       rag.activate_model(text, boolean), rag.create_vector_index(text), rag.refresh_text_stats(),
+       rag.start_reembed(text), rag.drop_embeddings(text), rag.unregister_model(text),
+       rag.register_reranker(text, text, text, jsonb, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE rag.reembed(text, int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rag.refresh_text_stats() TO rag_user;

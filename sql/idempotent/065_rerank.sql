@@ -28,10 +28,10 @@ RETURNS TABLE (chunk_id bigint, cosine float8, coverage float8, secondary_cosine
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, @extschema_vector@, pg_temp
 AS $$
-    WITH tq AS (SELECT * FROM rag.text_query(query)),
-         m1 AS (SELECT e.id, rag.embed(query, e.name) AS v FROM rag.embedding_models e
+    WITH tq AS MATERIALIZED (SELECT * FROM rag.text_query(query)),
+         m1 AS MATERIALIZED (SELECT e.id, rag.embed(query, e.name) AS v FROM rag.embedding_models e
                  WHERE (model IS NULL AND e.active) OR e.name = model),
-         m2 AS (SELECT e.id, rag.embed(query, e.name) AS v FROM rag.embedding_models e
+         m2 AS MATERIALIZED (SELECT e.id, rag.embed(query, e.name) AS v FROM rag.embedding_models e
                  WHERE e.name = secondary_model)
     SELECT u.id,
            1 - (e1.embedding <=> m1.v),
