@@ -13,7 +13,7 @@ REFUSAL = {
     "es": "No tengo información sobre eso en las fuentes provistas.",
     "en": "I don't have information about that in the provided sources.",
 }
-PROMPT_VERSION = "answer_v1"
+PROMPT_VERSION = "answer_v2"
 _PROMPT = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
 _CITATION = re.compile(r"\[(\d+)\]")
 
@@ -77,13 +77,40 @@ def extractive(scored, max_sentences=2):
 
 
 def generate(cfg, question, sources, lang):
+    """Rules in the system message; sources and question in the user message
+    (small local models follow that layout best)."""
     numbered = "\n\n".join(f"[{n}] {src.get('title') or ''}\n{src['content']}"
                            for n, src in enumerate(sources, start=1))
-    system = _PROMPT.format(language_name="Spanish" if lang == "es" else "English",
-                            refusal=REFUSAL[lang], sources=numbered)
+    system = _PROMPT.format(language_name="Spanish" if lang == "es" else "English", refusal=REFUSAL[lang])
+    label = "Fuentes" if lang == "es" else "Sources"
+    ask = "Pregunta" if lang == "es" else "Question"
     text = llm.chat(cfg, [{"role": "system", "content": system},
-                          {"role": "user", "content": question}])
+                          {"role": "user", "content": f"{label}:\n{numbered}\n\n{ask}: {question}"}],
+                    max_tokens=150)
     return clean_citations(text, len(sources))
+
+
+def verify(text, sources, embed):
+    """Guardrail: keep only the generated sentences the sources support
+    (lexically, or as a close paraphrase). Returns (text, n_dropped)."""
+    from .evaluation import statement_supported
+    contexts = [src["content"] for src in sources]
+
+    def embed_docs(texts):
+        return embed([""] + list(texts), None)[1:]
+    kept, dropped, last_kept = [], 0, False
+    for sent in split_sentences(" ".join(text.split())):
+        bare = _CITATION.sub("", sent).strip()
+        if not bare:  # a citation standing after its sentence's period
+            if last_kept:
+                kept.append(sent)
+        elif statement_supported(bare, contexts, embed_docs):
+            kept.append(sent)
+            last_kept = True
+        else:
+            dropped += 1
+            last_kept = False
+    return " ".join(kept).strip(), dropped
 
 
 def clean_citations(text, n_sources):
@@ -109,14 +136,20 @@ def compose(question, sources, embed, cfg, max_sources=5):
         t = time.perf_counter()
         try:
             text = generate(cfg, question, sources, lang)
-            result["model"] = cfg.model
             if REFUSAL[lang].rstrip(".") in text:
                 result["supported"] = False
-                text = REFUSAL[lang]
-            elif not _CITATION.search(text):
-                # Every answer must point at its evidence: cite the best sentence's source.
-                text = f"{text} [{scored[0][3]}]"
-            result["answer"] = text
+                result["answer"] = REFUSAL[lang]
+                result["model"] = cfg.model
+            else:
+                text, dropped = verify(text, sources, embed)
+                if dropped:
+                    result["guardrail"] = f"dropped {dropped} statement(s) the sources do not support"
+                if text:
+                    if not _CITATION.search(text):
+                        # Every answer points at its evidence: cite the best sentence's source.
+                        text = f"{text} [{scored[0][3]}]"
+                    result["answer"] = text
+                    result["model"] = cfg.model
         except llm.LLMError as exc:
             result["error"] = f"LLM unavailable ({exc}); extractive fallback"
         timings["generation_ms"] = round((time.perf_counter() - t) * 1000, 2)

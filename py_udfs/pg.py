@@ -132,6 +132,7 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
         "model": model_desc,
         "embedding_model": row["name"],
         "error": result["error"],
+        "guardrail": result.get("guardrail"),
         "timings_ms": timings,
     }, ensure_ascii=False)
 

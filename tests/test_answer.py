@@ -131,8 +131,19 @@ def test_llm_answer_through_openai_client(conn, tenant, docs, llm):
     assert req["path"] == "/v1/chat/completions"
     assert req["authorization"] == "Bearer sk-test-SECRET-123"
     assert req["body"]["model"] == "test-model"
-    system = req["body"]["messages"][0]["content"]
-    assert "[1] " in system and "mayoristas" in system and REFUSAL_ES in system
+    system, user = (m["content"] for m in req["body"]["messages"])
+    assert REFUSAL_ES in system and "Spanish" in system
+    assert "[1] " in user and "mayoristas" in user and user.endswith("devolver mercadería?")
+
+
+def test_guardrail_drops_unsupported_generated_statements(conn, tenant, docs, llm):
+    llm.reply = "Los mayoristas tienen 30 días corridos para devolver mercadería [1]. La luna es de queso [2]."
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["answer"] == "Los mayoristas tienen 30 días corridos para devolver mercadería [1]."
+    assert r["guardrail"] == "dropped 1 statement(s) the sources do not support"
+    llm.reply = "La luna es de queso [1]."  # nothing supported: extractive answer instead
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["model"] == "extractive" and "30 días" in r["answer"] and "luna" not in r["answer"]
 
 
 def test_llm_refusal_is_kept(conn, tenant, docs, llm):

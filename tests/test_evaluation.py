@@ -87,7 +87,10 @@ def test_llm_judge_finds_an_unsupported_statement(conn, eval_set):
             return json.dumps({"supported": [True] + [False] * (n - 1)})
         if "questions" in prompt:
             return json.dumps({"questions": ["¿Cuántos días tienen los mayoristas?", "¿Plazo de devolución?"]})
-        return "Los mayoristas tienen 30 días para devolver [1]. La luna es de queso [2]."
+        # both sentences pass the answer path's lexical guardrail; the judge
+        # (this fake) rejects the second
+        return ("Los clientes mayoristas pueden devolver mercadería dentro de los 30 días [1]. "
+                "Los mayoristas pueden devolver mercadería dentro de los 30 días corridos [1].")
 
     with FakeOpenAI() as server:
         server.responder = respond
