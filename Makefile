@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval bench llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents bench llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | eval | bench | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | eval | eval-intents | bench | llm | llm-stop"
 
 setup: system venv
 
@@ -67,6 +67,10 @@ eval-retrieval: migrate
 # mode and generator; uses the local LLM when `make llm` is running.
 eval: migrate
 	$(PY) -m ragsql.eval --data $(SHARED)/data/xquad
+
+# The intent parser on the golden set (tests/data): exactitud, cobertura, rechazo.
+eval-intents: migrate
+	$(PY) -m ragsql.eval_intents
 
 bench: migrate
 	$(PY) -m ragsql.bench

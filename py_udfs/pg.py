@@ -299,3 +299,91 @@ def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cas
                        "UPDATE rag.eval_runs SET status = 'done', finished_at = now(), n_cases = $2 WHERE id = $1",
                        ["bigint", "int"]), [run_id, len(cases)])
     return run_id
+
+
+# ---- intents ------------------------------------------------------------------
+
+_intent_cache = {}
+
+
+def _registry(plpy):
+    rows = plpy.execute("SELECT name, description_es, description_en, parameters::text AS parameters,"
+                        " target::text AS target, keywords, examples::text AS examples, enabled, read_only,"
+                        " allowed_role, arg_names::text AS arg_names,"
+                        " pg_has_role(current_user, allowed_role, 'MEMBER') AS allowed FROM rag.intent_functions")
+    out = []
+    for r in rows:
+        d = dict(r)
+        for k in ("parameters", "examples", "arg_names"):
+            d[k] = json.loads(d[k])
+        out.append(d)
+    return out
+
+
+def _catalogs(plpy, functions):
+    """Allowed values per catalog parameter, read from the tables the registry names."""
+    cats = {}
+    for fn in functions:
+        for p, spec in fn["parameters"].get("properties", {}).items():
+            cat = spec.get("x-catalog")
+            if cat and p not in cats:
+                table = plpy.execute(_plan(plpy, "catalog_sql", "SELECT format('SELECT DISTINCT %I::text AS v FROM %s',"
+                                                                " $1::text, $2::regclass::text) AS sql",
+                                           ["text", "text"]), [cat["column"], cat["table"]])[0]["sql"]
+                cats[p] = [r["v"] for r in plpy.execute(table)]
+    return cats
+
+
+def _fn_vectors(row, functions):
+    """Embeddings of each function's descriptions and example questions,
+    cached per backend (keyed by the registry content)."""
+    key = (row["name"], json.dumps([(f["name"], f["description_es"], f["description_en"], f["examples"])
+                                    for f in functions], sort_keys=True))
+    vecs = _intent_cache.get(key)
+    if vecs is None:
+        vecs = {}
+        for f in functions:
+            texts = [f["description_es"], f["description_en"]] + [e["question"] for e in f["examples"]]
+            vecs[f["name"]] = embedding.encode(row, texts, is_query=True)
+        _intent_cache.clear()
+        _intent_cache[key] = vecs
+    return vecs
+
+
+def parse_intent(plpy, question, reference_date, session_id=None):
+    from datetime import date as _date
+
+    from . import intents
+    from .answer import answer_language
+    if question is None or not question.strip():
+        plpy.error("question must not be empty")
+    if len(question) > 2000:
+        plpy.error(f"question is {len(question)} characters long; the limit is 2000")
+    ref = _date.fromisoformat(reference_date)
+    functions = [f for f in _registry(plpy) if f["enabled"]]
+    catalogs = _catalogs(plpy, functions)
+    row = model_row(plpy, None)
+    vecs = _fn_vectors(row, functions)
+    q = embedding.encode(row, [question], is_query=True)[0]
+    sims = {name: float((v @ q).max()) for name, v in vecs.items()}
+    history = []
+    if session_id:
+        history = [json.loads(r["intent"]) for r in plpy.execute(_plan(
+            plpy, "history", "SELECT intent::text AS intent FROM rag.conversation_turns WHERE asked_by = current_user"
+            " AND session_id = $1 AND intent ? 'funcion' AND intent->>'funcion' IS NOT NULL ORDER BY id DESC LIMIT 3",
+            ["text"]), [session_id])]
+    out = intents.parse(question, ref, functions, catalogs, lambda n: sims.get(n, 0.0), history,
+                        answer_language(question))
+    return json.dumps(out, ensure_ascii=False)
+
+
+def validate_intent(plpy, intent_text):
+    from . import intents
+    try:
+        intent = json.loads(intent_text) if intent_text is not None else None
+    except ValueError:
+        return ["intent is not valid JSON"]
+    functions = {f["name"]: f for f in _registry(plpy)}
+    fn = functions.get(intent.get("funcion")) if isinstance(intent, dict) else None
+    catalogs = _catalogs(plpy, [fn]) if fn else {}
+    return intents.validate(intent, fn, catalogs, bool(fn and fn["allowed"]))

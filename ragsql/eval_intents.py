@@ -1,0 +1,75 @@
+"""make eval-intents: the golden set of questions (tests/data/golden_intents.jsonl)
+through rag.parse_intent, rag.validate_intent and rag.execute_intent.
+
+- exactitud: function and every parameter exactly as expected (in-scope questions);
+- cobertura: in-scope questions parsed into a valid, executable intent;
+- rechazo: out-of-scope questions answered with "funcion": null;
+- latency: parse + validate + execute per question (median, warm backend).
+
+    python -m ragsql.eval_intents [--llm-url URL] [--verbose]
+"""
+import argparse
+import json
+import statistics
+import time
+
+from . import ROOT, db
+
+GOLDEN = ROOT / "tests" / "data" / "golden_intents.jsonl"
+
+
+def load():
+    return [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def run(conn, cases, verbose=False):
+    exact = covered = rejected = 0
+    n_in = sum(1 for c in cases if c["funcion"])
+    times, misses = [], []
+    conn.execute("SELECT rag.parse_intent('warm up', '2024-07-24')")
+    for c in cases:
+        t = time.perf_counter()
+        intent = conn.execute("SELECT rag.parse_intent(%s, %s)", (c["q"], c["ref"])).fetchone()[0]
+        ok_exec = False
+        if intent["funcion"]:
+            errors = conn.execute("SELECT rag.validate_intent(%s::jsonb)", (json.dumps(intent),)).fetchone()[0]
+            if not errors:
+                conn.execute("SELECT rag.execute_intent(%s::jsonb)", (json.dumps(intent),)).fetchone()
+                ok_exec = True
+        times.append((time.perf_counter() - t) * 1000)
+        if c["funcion"]:
+            good = intent["funcion"] == c["funcion"] and intent["parametros"] == c["parametros"]
+            exact += good
+            covered += ok_exec
+        else:
+            good = intent["funcion"] is None
+            rejected += good
+        if not good:
+            misses.append((c, intent))
+    n_out = len(cases) - n_in
+    res = {"cases": len(cases), "in_scope": n_in, "out_of_scope": n_out,
+           "exactitud": exact / n_in, "cobertura": covered / n_in, "rechazo": rejected / n_out,
+           "median_ms": statistics.median(times), "p95_ms": sorted(times)[int(0.95 * len(times)) - 1]}
+    if verbose:
+        for c, intent in misses:
+            print(f"  MISS {c['q']!r} ({c['ref']})\n     want {c['funcion']} {c['parametros']}\n"
+                  f"     got  {intent['funcion']} {intent['parametros']}")
+    return res
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--verbose", action="store_true")
+    args = ap.parse_args(argv)
+    conn = db.connect()
+    cases = load()
+    r = run(conn, cases, args.verbose)
+    print(f"\nintent golden set: {r['cases']} questions ({r['in_scope']} in scope, {r['out_of_scope']} out of scope)")
+    print(f"{'parser':18} {'exactitud':>9} {'cobertura':>9} {'rechazo':>8} {'median ms':>10} {'p95 ms':>7}")
+    print(f"{'rules+embedding':18} {r['exactitud']:9.3f} {r['cobertura']:9.3f} {r['rechazo']:8.3f} "
+          f"{r['median_ms']:10.1f} {r['p95_ms']:7.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,191 @@
+"""Intent parsing, validation and execution against the sample sales domain."""
+import json
+
+import psycopg
+import pytest
+
+from ragsql import eval_intents
+
+ABASTO_WEEK = {"funcion": "obtenerVentasSucursal", "resumen": "Ventas totales en la sucursal Abasto esta semana",
+               "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-22", "fechaFin": "2024-07-28"}}
+
+
+def parse(conn, q, ref="2024-07-24", session=None):
+    return conn.execute("SELECT rag.parse_intent(%s, %s, %s)", (q, ref, session)).fetchone()[0]
+
+
+def validate(conn, intent):
+    return conn.execute("SELECT rag.validate_intent(%s::jsonb)", (json.dumps(intent),)).fetchone()[0]
+
+
+def execute(conn, intent, confirm=False):
+    return conn.execute("SELECT rag.execute_intent(%s::jsonb, %s)", (json.dumps(intent), confirm)).fetchone()[0]
+
+
+def sales_fingerprint(conn):
+    return conn.execute("SELECT count(*), sum(monto), (SELECT count(*) FROM ventas.sucursales),"
+                        " (SELECT count(*) FROM ventas.productos) FROM ventas.lineas").fetchone()
+
+
+def test_issue_example(conn):
+    intent = parse(conn, "¿Cuáles fueron las ventas totales de la sucursal Abasto esta semana?")
+    assert intent["funcion"] == "obtenerVentasSucursal"
+    assert intent["parametros"] == ABASTO_WEEK["parametros"]
+    assert intent["parser"] == "rules+embedding" and 0 < intent["confianza"] <= 1
+    out = execute(conn, intent)
+    want = conn.execute("SELECT sum(l.monto) FROM ventas.lineas l JOIN ventas.sucursales s ON s.id = l.sucursal_id"
+                        " WHERE s.nombre = 'Abasto' AND l.fecha BETWEEN '2024-07-22' AND '2024-07-28'").fetchone()[0]
+    assert float(out["result"]) == float(want) > 0
+    assert out["rows"] == 1 and out["funcion"] == "obtenerVentasSucursal"
+
+
+def test_golden_set_targets(conn):
+    r = eval_intents.run(conn, eval_intents.load())
+    assert r["cases"] >= 80
+    assert r["exactitud"] >= 0.90 and r["cobertura"] >= 0.95 and r["rechazo"] >= 0.90, r
+
+
+def test_rows_result(conn):
+    out = execute(conn, {"funcion": "topProductos", "parametros": {"fechaInicio": "2024-07-01",
+                                                                  "fechaFin": "2024-07-31", "limite": 3}})
+    assert out["rows"] == 3 and set(out["result"][0]) == {"producto", "unidades", "total"}
+    units = [r["unidades"] for r in out["result"]]
+    assert units == sorted(units, reverse=True)
+
+
+@pytest.mark.parametrize("intent,error", [
+    ({"funcion": "borrarTodo", "parametros": {}}, "unknown function 'borrarTodo'"),
+    ({"parametros": {}}, "funcion is missing"),
+    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-01"}},
+     "missing required parameter 'fechaFin'"),
+    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": 5, "fechaInicio": "2024-07-01",
+                                                         "fechaFin": "2024-07-02"}}, "sucursal must be a string"),
+    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Narnia", "fechaInicio": "2024-07-01",
+                                                         "fechaFin": "2024-07-02"}},
+     "sucursal 'Narnia' is not in ventas.sucursales"),
+    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-02-30",
+                                                         "fechaFin": "2024-07-02"}}, "fechaInicio must be a date"),
+    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-09",
+                                                         "fechaFin": "2024-07-02"}}, "date range is inverted"),
+    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-01",
+                                                         "fechaFin": "2024-07-02", "extra": 1}},
+     "unexpected parameter 'extra'"),
+    ({"funcion": "topProductos", "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02",
+                                                "limite": "5"}}, "limite must be an integer"),
+    ({"funcion": "topProductos", "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02",
+                                                "limite": 1000}}, "limite must be <= 100"),
+    ({"funcion": "obtenerVentasSucursal", "parametros": "Abasto"}, "parametros must be a JSON object"),
+    (["obtenerVentasSucursal"], "intent must be a JSON object"),
+])
+def test_invalid_intents_are_rejected_and_nothing_runs(conn, intent, error):
+    before = sales_fingerprint(conn)
+    assert any(error in e for e in validate(conn, intent)), validate(conn, intent)
+    with pytest.raises(psycopg.Error, match="invalid intent"):
+        execute(conn, intent)
+    assert sales_fingerprint(conn) == before
+
+
+@pytest.mark.parametrize("value", [
+    "Abasto'; DROP TABLE ventas.lineas; --",
+    "Abasto\" OR 1=1 --",
+    "'); DELETE FROM ventas.lineas; SELECT ('",
+])
+def test_injection_in_values_is_data_not_sql(conn, value):
+    before = sales_fingerprint(conn)
+    intent = {"funcion": "obtenerVentasSucursal",
+              "parametros": {"sucursal": value, "fechaInicio": "2024-07-01", "fechaFin": "2024-07-02"}}
+    assert any("is not in ventas.sucursales" in e for e in validate(conn, intent))
+    with pytest.raises(psycopg.Error, match="invalid intent"):
+        execute(conn, intent)
+    # even a parse of a hostile question cannot produce it
+    parsed = parse(conn, f"ventas de la sucursal {value} esta semana")
+    assert parsed["parametros"].get("sucursal") in (None, "Abasto")
+    assert sales_fingerprint(conn) == before
+
+
+def test_malformed_json_and_bad_questions(conn):
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation):
+        conn.execute("SELECT rag.execute_intent('{\"funcion\": ')")
+    for q, msg in [(None, "question must not be empty"), ("  ", "question must not be empty"),
+                   ("ventas " * 500, "the limit is 2000")]:
+        with pytest.raises(psycopg.Error, match=msg):
+            conn.execute("SELECT rag.parse_intent(%s)", (q,))
+
+
+def test_out_of_scope_is_null_with_reason(conn):
+    intent = parse(conn, "¿Cuál es la capital de Francia?")
+    assert intent["funcion"] is None and intent["razon"]
+
+
+def test_disabled_and_role_restricted_functions(conn):
+    conn.execute("UPDATE rag.intent_functions SET enabled = false WHERE name = 'ventasPorSucursal'")
+    try:
+        errs = validate(conn, {"funcion": "ventasPorSucursal",
+                               "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02"}})
+        assert "function 'ventasPorSucursal' is disabled" in errs
+        assert parse(conn, "Ventas por sucursal de la semana pasada")["funcion"] != "ventasPorSucursal"
+    finally:
+        conn.execute("UPDATE rag.intent_functions SET enabled = true WHERE name = 'ventasPorSucursal'")
+    conn.execute("CREATE ROLE ragsql_test_gerencia")
+    conn.execute("UPDATE rag.intent_functions SET allowed_role = 'ragsql_test_gerencia' WHERE name = 'obtenerGananciaTotal'")
+    try:
+        errs = validate(conn, {"funcion": "obtenerGananciaTotal", "parametros": {"fecha": "2024-07-01"}})
+        assert errs == []  # superuser is a member of every role
+        conn.execute("CREATE ROLE ragsql_test_cajero IN ROLE rag_user")
+        conn.execute("SET ROLE ragsql_test_cajero")
+        errs = validate(conn, {"funcion": "obtenerGananciaTotal", "parametros": {"fecha": "2024-07-01"}})
+        assert "the current role may not call 'obtenerGananciaTotal'" in errs
+    finally:
+        conn.execute("RESET ROLE")
+        conn.execute("UPDATE rag.intent_functions SET allowed_role = 'rag_user' WHERE name = 'obtenerGananciaTotal'")
+        conn.execute("DROP ROLE IF EXISTS ragsql_test_cajero")
+        conn.execute("DROP ROLE ragsql_test_gerencia")
+
+
+def test_registering_a_function_is_one_insert_and_writes_need_confirmation(conn):
+    conn.execute("CREATE TABLE IF NOT EXISTS ventas.notas (id serial PRIMARY KEY, sucursal text, texto text)")
+    conn.execute("""CREATE OR REPLACE FUNCTION ventas.registrar_nota(sucursal text, texto text) RETURNS int
+                    LANGUAGE sql AS $$ INSERT INTO ventas.notas (sucursal, texto) VALUES (sucursal, texto)
+                    RETURNING id $$""")
+    conn.execute("""INSERT INTO rag.intent_functions (name, description_es, description_en, parameters, target,
+                    arg_names, keywords, examples, read_only) VALUES ('registrarNota',
+                    'Registrar una nota o comentario para una sucursal', 'Write a note for a branch',
+                    '{"type": "object", "additionalProperties": false, "required": ["sucursal", "texto"],
+                      "properties": {"sucursal": {"type": "string", "x-catalog": {"table": "ventas.sucursales",
+                      "column": "nombre"}}, "texto": {"type": "string"}}}',
+                    'ventas.registrar_nota(text,text)', '{"sucursal": "sucursal", "texto": "texto"}',
+                    '{nota,anotar,registrar}', '[{"question": "Anotar una nota para Flores"}]', false)""")
+    try:
+        parsed = parse(conn, "Registrar una nota para la sucursal Flores")
+        assert parsed["funcion"] == "registrarNota" and parsed["parametros"] == {"sucursal": "Flores"}
+        intent = {"funcion": "registrarNota", "parametros": {"sucursal": "Flores", "texto": "revisar heladera"}}
+        with pytest.raises(psycopg.Error, match="changes data: call again with confirm => true"):
+            execute(conn, intent)
+        assert conn.execute("SELECT count(*) FROM ventas.notas").fetchone()[0] == 0
+        out = execute(conn, intent, confirm=True)
+        assert out["result"] == 1
+        assert conn.execute("SELECT sucursal, texto FROM ventas.notas").fetchone() == ("Flores", "revisar heladera")
+    finally:
+        conn.execute("DELETE FROM rag.intent_functions WHERE name = 'registrarNota'")
+        conn.execute("DROP TABLE ventas.notas")
+        conn.execute("DROP FUNCTION ventas.registrar_nota(text, text)")
+
+
+def test_rag_ask_paths_and_log(conn):
+    conn.execute("SET rag.session_id = 'test-ask'")
+    try:
+        out = conn.execute("SELECT rag.ask('¿Cuánto vendió Palermo la semana pasada?', '2024-07-24')").fetchone()[0]
+        assert out["path"] == "intent" and out["funcion"] == "obtenerVentasSucursal" and float(out["result"]) > 0
+        follow = conn.execute("SELECT rag.ask('¿y en Abasto?', '2024-07-24')").fetchone()[0]
+        assert follow["path"] == "intent" and follow["intent"]["parser"] == "rules+history"
+        assert follow["parametros"] == {"sucursal": "Abasto", "fechaInicio": "2024-07-15", "fechaFin": "2024-07-21"}
+        docs = conn.execute("SELECT rag.ask('¿Quién ganó el mundial de 1986?')").fetchone()[0]
+        assert docs["path"] == "rag_answer" and "answer" in docs["answer"]
+        log = conn.execute("SELECT path, executed_function, row_count FROM rag.intent_log"
+                           " WHERE session_id = 'test-ask' ORDER BY id").fetchall()
+        assert log == [("intent", "obtenerVentasSucursal", 1), ("intent", "obtenerVentasSucursal", 1),
+                       ("rag_answer", None, None)]
+        assert conn.execute("SELECT count(*) FROM rag.intent_parse_stats").fetchone()[0] >= 1
+        assert conn.execute("SELECT rag_ask('ventas por sucursal ayer') ->> 'path'").fetchone()[0] == "intent"
+    finally:
+        conn.execute("RESET rag.session_id")
