@@ -312,3 +312,47 @@ def validate(intent, fn, catalogs, caller_allowed):
     if starts and ends and starts[0] > ends[0]:
         errors.append(f"date range is inverted: {starts[0]} > {ends[0]}")
     return errors
+
+
+# ---- LLM parser -------------------------------------------------------------------
+
+PROMPT_VERSION = "intent_v1"
+_WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+
+
+def llm_messages(question, ref, functions, catalogs):
+    """System prompt with the registry, few-shot turns from the registered examples."""
+    from pathlib import Path
+    import json
+    described = "\n".join(
+        f"- {f['name']}: {f['description_en']} / {f['description_es']}. Parameters (JSON Schema): "
+        f"{json.dumps(f['parameters'].get('properties', {}), ensure_ascii=False)}; "
+        f"required: {f['parameters'].get('required', [])}" for f in functions)
+    values = sorted({v for vs in catalogs.values() for v in vs})
+    system = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text().format(
+        today=ref.isoformat(), weekday=_WEEKDAYS[ref.weekday()], functions=described, catalog=", ".join(values))
+    messages = [{"role": "system", "content": system}]
+    for f in functions:
+        for ex in f["examples"][:2]:
+            if "parametros" not in ex:
+                continue
+            messages.append({"role": "user", "content": f"(today {ex.get('reference_date', ref.isoformat())}) "
+                                                        f"{ex['question']}"})
+            messages.append({"role": "assistant", "content": json.dumps(
+                {"funcion": f["name"], "parametros": ex["parametros"], "resumen": ex["question"]},
+                ensure_ascii=False)})
+    messages.append({"role": "user", "content": f"(today {ref.isoformat()}) {question}"})
+    return messages
+
+
+def parse_llm_reply(text):
+    import json
+    m = re.search(r"\{.*\}", text or "", re.S)
+    if not m:
+        raise ValueError("the model returned no JSON object")
+    out = json.loads(m.group(0))
+    if not isinstance(out, dict):
+        raise ValueError("the model returned JSON that is not an object")
+    out.setdefault("parametros", {})
+    out.setdefault("resumen", "")
+    return out

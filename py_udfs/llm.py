@@ -68,11 +68,14 @@ def openai_client(cfg):
     return client
 
 
-def chat(cfg, messages, max_tokens=400, temperature=0.0):
-    """One chat completion; raises LLMError with a short reason on any failure."""
+def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
+    """One chat completion; raises LLMError with a short reason on any failure.
+    json_mode asks for a JSON object (OpenAI's response_format; llama.cpp
+    constrains its sampling to it)."""
+    extra = {"response_format": {"type": "json_object"}} if json_mode else {}
     try:
         resp = openai_client(cfg).chat.completions.create(
-            model=cfg.model, messages=messages, max_tokens=max_tokens, temperature=temperature)
+            model=cfg.model, messages=messages, max_tokens=max_tokens, temperature=temperature, **extra)
     except Exception as exc:
         name = type(exc).__name__
         status = getattr(exc, "status_code", None)

@@ -350,7 +350,7 @@ def _fn_vectors(row, functions):
     return vecs
 
 
-def parse_intent(plpy, question, reference_date, session_id=None):
+def parse_intent(plpy, question, reference_date, session_id=None, parser="auto"):
     from datetime import date as _date
 
     from . import intents
@@ -372,8 +372,29 @@ def parse_intent(plpy, question, reference_date, session_id=None):
             plpy, "history", "SELECT intent::text AS intent FROM rag.conversation_turns WHERE asked_by = current_user"
             " AND session_id = $1 AND intent ? 'funcion' AND intent->>'funcion' IS NOT NULL ORDER BY id DESC LIMIT 3",
             ["text"]), [session_id])]
+    if parser not in ("auto", "rules", "llm"):
+        plpy.error(f"parser must be auto, rules or llm, got {parser!r}")
     out = intents.parse(question, ref, functions, catalogs, lambda n: sims.get(n, 0.0), history,
                         answer_language(question))
+    cfg = llm_config(plpy)
+    if parser == "llm" or (parser == "auto" and cfg.configured and out["parser"] != "rules+history"):
+        if not cfg.configured:
+            plpy.error("parser => 'llm' needs an LLM endpoint (rag.llm_base_url)")
+        # The model's intent goes through the same validation; when it fails,
+        # the rules' intent stands.
+        try:
+            got = intents.parse_llm_reply(llm.chat(cfg, intents.llm_messages(question, ref, functions, catalogs),
+                                                   max_tokens=200, json_mode=True))
+            fn = next((f for f in functions if f["name"] == got.get("funcion")), None)
+            errors = [] if got.get("funcion") is None else intents.validate(
+                got, fn, _catalogs(plpy, [fn]) if fn else {}, bool(fn and fn["allowed"]))
+            if not errors:
+                got.update(parser="llm", confianza=out.get("confianza"))
+                return json.dumps(got, ensure_ascii=False)
+            out["llm_errors"] = errors
+        except (llm.LLMError, ValueError) as exc:
+            out["llm_errors"] = [str(exc)]
+        out["parser"] = "rules+embedding (llm fallback)"
     return json.dumps(out, ensure_ascii=False)
 
 

@@ -7,13 +7,17 @@ through rag.parse_intent, rag.validate_intent and rag.execute_intent.
 - latency: parse + validate + execute per question (median, warm backend).
 
     python -m ragsql.eval_intents [--llm-url URL] [--verbose]
+
+The LLM parser is measured too when an endpoint is given or `make llm` runs.
 """
 import argparse
 import json
+import os
 import statistics
 import time
 
 from . import ROOT, db
+from .eval import local_llm_url
 
 GOLDEN = ROOT / "tests" / "data" / "golden_intents.jsonl"
 
@@ -22,14 +26,15 @@ def load():
     return [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def run(conn, cases, verbose=False):
+def run(conn, cases, verbose=False, parser="rules"):
     exact = covered = rejected = 0
     n_in = sum(1 for c in cases if c["funcion"])
     times, misses = [], []
-    conn.execute("SELECT rag.parse_intent('warm up', '2024-07-24')")
+    conn.execute("SELECT rag.parse_intent('warm up', '2024-07-24', parser => 'rules')")
     for c in cases:
         t = time.perf_counter()
-        intent = conn.execute("SELECT rag.parse_intent(%s, %s)", (c["q"], c["ref"])).fetchone()[0]
+        intent = conn.execute("SELECT rag.parse_intent(%s, %s, parser => %s)",
+                              (c["q"], c["ref"], parser)).fetchone()[0]
         ok_exec = False
         if intent["funcion"]:
             errors = conn.execute("SELECT rag.validate_intent(%s::jsonb)", (json.dumps(intent),)).fetchone()[0]
@@ -60,14 +65,25 @@ def run(conn, cases, verbose=False):
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--verbose", action="store_true")
+    ap.add_argument("--llm-url", default=os.environ.get("RAGSQL_LLM_BASE_URL") or None)
+    ap.add_argument("--llm-model", default=os.environ.get("RAGSQL_LLM_MODEL", "local-qwen"))
     args = ap.parse_args(argv)
     conn = db.connect()
     cases = load()
-    r = run(conn, cases, args.verbose)
+    results = {"rules": run(conn, cases, args.verbose, "rules")}
+    llm_url = args.llm_url or local_llm_url()
+    if llm_url:
+        conn.execute("SELECT set_config('rag.llm_base_url', %s, false), set_config('rag.llm_model', %s, false),"
+                     " set_config('rag.llm_timeout_ms', '60000', false)", (llm_url, args.llm_model))
+        results["llm"] = run(conn, cases, args.verbose, "llm")
+    else:
+        print("no LLM endpoint (make llm, or RAGSQL_LLM_BASE_URL): rules parser only")
+    r = results["rules"]
     print(f"\nintent golden set: {r['cases']} questions ({r['in_scope']} in scope, {r['out_of_scope']} out of scope)")
-    print(f"{'parser':18} {'exactitud':>9} {'cobertura':>9} {'rechazo':>8} {'median ms':>10} {'p95 ms':>7}")
-    print(f"{'rules+embedding':18} {r['exactitud']:9.3f} {r['cobertura']:9.3f} {r['rechazo']:8.3f} "
-          f"{r['median_ms']:10.1f} {r['p95_ms']:7.1f}")
+    print(f"{'parser':8} {'exactitud':>9} {'cobertura':>9} {'rechazo':>8} {'median ms':>10} {'p95 ms':>8}")
+    for name, r in results.items():
+        print(f"{name:8} {r['exactitud']:9.3f} {r['cobertura']:9.3f} {r['rechazo']:8.3f} "
+              f"{r['median_ms']:10.1f} {r['p95_ms']:8.1f}")
     return 0
 
 

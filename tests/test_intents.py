@@ -189,3 +189,39 @@ def test_rag_ask_paths_and_log(conn):
         assert conn.execute("SELECT rag_ask('ventas por sucursal ayer') ->> 'path'").fetchone()[0] == "intent"
     finally:
         conn.execute("RESET rag.session_id")
+
+
+def test_llm_parser_is_validated_like_any_other(conn):
+    from .fake_openai import FakeOpenAI
+    replies = []
+
+    with FakeOpenAI() as server:
+        server.responder = lambda body: replies.pop(0)
+        conn.execute("SELECT set_config('rag.llm_base_url', %s, false)", (server.base_url,))
+        try:
+            replies.append(json.dumps({"funcion": "obtenerVentasSucursal", "resumen": "ventas",
+                                       "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-22",
+                                                      "fechaFin": "2024-07-28"}}))
+            got = parse(conn, "¿Cuáles fueron las ventas totales de la sucursal Abasto esta semana?")
+            assert got["parser"] == "llm" and got["parametros"]["sucursal"] == "Abasto"
+            req = server.requests[-1]["body"]
+            assert req["response_format"] == {"type": "json_object"}
+            assert "obtenerVentasSucursal" in req["messages"][0]["content"]
+            assert any(m["role"] == "assistant" for m in req["messages"])  # few-shot from the registry
+            # an invented branch fails validation: the rules' intent stands
+            replies.append(json.dumps({"funcion": "obtenerVentasSucursal", "parametros": {
+                "sucursal": "Narnia", "fechaInicio": "2024-07-22", "fechaFin": "2024-07-28"}}))
+            got = parse(conn, "¿Cuánto vendió Palermo la semana pasada?")
+            assert got["parser"] == "rules+embedding (llm fallback)" and got["parametros"]["sucursal"] == "Palermo"
+            assert any("Narnia" in e for e in got["llm_errors"])
+            replies.append("no JSON here")
+            got = parse(conn, "Ventas de Belgrano este mes")
+            assert got["parser"] == "rules+embedding (llm fallback)" and got["funcion"] == "obtenerVentasSucursal"
+            server.mode = "error"
+            got = parse(conn, "Ventas de Belgrano este mes")
+            assert got["parser"] == "rules+embedding (llm fallback)" and "HTTP 500" in got["llm_errors"][0]
+            got = conn.execute("SELECT rag.parse_intent('Ventas de Belgrano este mes', '2024-07-24',"
+                               " parser => 'rules')").fetchone()[0]
+            assert got["parser"] == "rules+embedding"
+        finally:
+            conn.execute("RESET rag.llm_base_url")

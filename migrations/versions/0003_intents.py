@@ -25,7 +25,7 @@ def downgrade():
     op.execute("DROP FUNCTION IF EXISTS public.rag_ask(text)")
     op.execute("DROP VIEW IF EXISTS rag.intent_parse_stats")
     for fn in ("rag.ask(text, date)", "rag.execute_intent(jsonb, boolean)", "rag.validate_intent(jsonb)",
-               "rag.parse_intent(text, date, text)"):
+               "rag.parse_intent(text, date, text, text)"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     for table in ("conversation_turns", "intent_log", "intent_functions"):
         op.execute(f"DROP TABLE IF EXISTS rag.{table}")

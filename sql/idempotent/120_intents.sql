@@ -5,8 +5,10 @@
 -- values travel as one bound jsonb parameter and are cast to the target's
 -- declared argument types.
 
+-- parser: 'rules' (no model call), 'llm' (the configured OpenAI-compatible
+-- endpoint, validated, rules as fallback) or 'auto' (llm when configured).
 CREATE OR REPLACE FUNCTION rag.parse_intent(question text, reference_date date DEFAULT current_date,
-                                            session_id text DEFAULT NULL)
+                                            session_id text DEFAULT NULL, parser text DEFAULT 'auto')
 RETURNS jsonb
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -14,7 +16,7 @@ AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs import pg
 return pg.parse_intent(plpy, question, reference_date or str(plpy.execute("SELECT current_date AS d")[0]["d"]),
-                       session_id)
+                       session_id, parser)
 $py$;
 
 CREATE OR REPLACE FUNCTION rag.validate_intent(intent jsonb) RETURNS text[]
