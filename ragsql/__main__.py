@@ -23,6 +23,14 @@ DEMO_QUESTIONS = [
 ]
 
 
+DEMO_INTENTS = [
+    "¿Cuáles fueron las ventas totales de la sucursal Abasto esta semana?",
+    "¿y en Palermo?",
+    "Top 3 productos del mes pasado",
+    "¿Qué política de devoluciones aplica a mayoristas?",
+]
+
+
 def cmd_ingest(args, conn=None):
     conn = conn or db.connect()
     files = list(readers.iter_files(args.paths))
@@ -92,8 +100,29 @@ def cmd_demo(args):
         print()
         cmd_ask(argparse.Namespace(question=q, tenant="demo", json=False), conn)
     print()
+    print("== questions to the sales data (rag_ask: parse -> validate -> execute)")
+    conn.execute("SET rag.session_id = 'demo'")
+    for q in DEMO_INTENTS:
+        out = conn.execute("SELECT rag_ask(%s)", (q,)).fetchone()[0]
+        print(f"Q: {q}")
+        if out["path"] == "intent":
+            print(f"  intent: {json.dumps(out['intent']['funcion'])} {json.dumps(out['parametros'], ensure_ascii=False)}"
+                  f"  ({out['intent']['parser']})")
+            result = out["result"]
+            if isinstance(result, list):
+                for row in result[:6]:
+                    print("   ", json.dumps(row, ensure_ascii=False))
+            else:
+                print(f"  result: {result}")
+        elif out["path"] == "rag_answer":
+            print(f"  no sales function matches: answered from the documents")
+            print(textwrap.fill(out["answer"]["answer"], 100, initial_indent="  ", subsequent_indent="  "))
+        else:
+            print(f"  rejected: {out['errors']}")
+    print()
     print("== try it yourself:")
     print(f"   psql \"{db.database_url()}\" -c \"SELECT rag_answer('¿Qué política de devoluciones aplica a mayoristas?')\"")
+    print(f"   psql \"{db.database_url()}\" -c \"SELECT rag_ask('¿Cuánto vendió cada sucursal el mes pasado?')\"")
     return 0
 
 

@@ -1,6 +1,7 @@
 -- Sample sales domain for intent execution (demo and tests): branches,
--- products and sales lines from 2024-01-01 to 2026-10-31, generated
--- deterministically (hash-based, no random()): the same rows on every install.
+-- products and sales lines from 2024-01-01 up to the day of the migration,
+-- generated from hashes of (day, branch, product), not random(): every
+-- install has the same rows for the same day.
 
 CREATE SCHEMA IF NOT EXISTS ventas;
 
@@ -52,7 +53,7 @@ INSERT INTO ventas.productos (id, nombre, categoria, precio, costo) VALUES
 -- branch's size come from hashes, so the data is stable across installs.
 INSERT INTO ventas.lineas (fecha, sucursal_id, producto_id, cantidad, monto, costo)
 SELECT d::date, s.id, p.id, q.cantidad, q.cantidad * p.precio, q.cantidad * p.costo
-  FROM generate_series(date '2024-01-01', date '2026-10-31', interval '1 day') AS d
+  FROM generate_series(date '2024-01-01', current_date, interval '1 day') AS d
  CROSS JOIN ventas.sucursales s
  CROSS JOIN ventas.productos p
  CROSS JOIN LATERAL (SELECT abs(hashtext(d::date::text || '/' || s.id || '/' || p.id)) AS h) AS x
