@@ -55,6 +55,9 @@ def run(conn, cases, verbose=False, parser="rules"):
     res = {"cases": len(cases), "in_scope": n_in, "out_of_scope": n_out,
            "exactitud": exact / n_in, "cobertura": covered / n_in, "rechazo": rejected / n_out,
            "median_ms": statistics.median(times), "p95_ms": sorted(times)[int(0.95 * len(times)) - 1]}
+    res["misses"] = [{"q": c["q"], "ref": c["ref"], "want": {"funcion": c["funcion"], "parametros": c["parametros"]},
+                      "got": {"funcion": intent["funcion"], "parametros": intent["parametros"]}}
+                     for c, intent in misses]
     if verbose:
         for c, intent in misses:
             print(f"  MISS {c['q']!r} ({c['ref']})\n     want {c['funcion']} {c['parametros']}\n"
@@ -78,12 +81,18 @@ def main(argv=None):
         results["llm"] = run(conn, cases, args.verbose, "llm")
     else:
         print("no LLM endpoint (make llm, or RAGSQL_LLM_BASE_URL): rules parser only")
+    for name, r in results.items():
+        conn.execute("INSERT INTO rag.intent_eval_runs (parser, cases, exactitud, cobertura, rechazo, median_ms, misses)"
+                     " VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                     (name, r["cases"], r["exactitud"], r["cobertura"], r["rechazo"], r["median_ms"],
+                      json.dumps(r["misses"], ensure_ascii=False)))
     r = results["rules"]
     print(f"\nintent golden set: {r['cases']} questions ({r['in_scope']} in scope, {r['out_of_scope']} out of scope)")
     print(f"{'parser':8} {'exactitud':>9} {'cobertura':>9} {'rechazo':>8} {'median ms':>10} {'p95 ms':>8}")
     for name, r in results.items():
         print(f"{name:8} {r['exactitud']:9.3f} {r['cobertura']:9.3f} {r['rechazo']:8.3f} "
               f"{r['median_ms']:10.1f} {r['p95_ms']:8.1f}")
+    print("stored: SELECT * FROM rag.intent_eval_runs ORDER BY run_at DESC;")
     return 0
 
 

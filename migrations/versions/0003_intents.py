@@ -27,6 +27,6 @@ def downgrade():
     for fn in ("rag.ask(text, date)", "rag.execute_intent(jsonb, boolean)", "rag.validate_intent(jsonb)",
                "rag.parse_intent(text, date, text, text)"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
-    for table in ("conversation_turns", "intent_log", "intent_functions"):
+    for table in ("conversation_turns", "intent_eval_runs", "intent_log", "intent_functions"):
         op.execute(f"DROP TABLE IF EXISTS rag.{table}")
     op.execute("DROP SCHEMA IF EXISTS ventas CASCADE")

@@ -1,4 +1,4 @@
--- requires: rag.intent_functions, rag.intent_log, rag.conversation_turns
+-- requires: rag.intent_functions, rag.intent_log, rag.conversation_turns, rag.intent_eval_runs
 -- Intent execution: question -> intent JSON -> validation against the
 -- registry -> a typed call of the registered SQL function. No SQL text is
 -- ever built from user input: the function comes from the registry, the
@@ -136,6 +136,6 @@ DROP POLICY IF EXISTS own_rows ON rag.intent_log;
 CREATE POLICY own_rows ON rag.intent_log USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
 DROP POLICY IF EXISTS own_rows ON rag.conversation_turns;
 CREATE POLICY own_rows ON rag.conversation_turns USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
-GRANT SELECT ON rag.intent_functions, rag.intent_parse_stats TO rag_user;
+GRANT SELECT ON rag.intent_functions, rag.intent_parse_stats, rag.intent_eval_runs TO rag_user;
 GRANT SELECT, INSERT ON rag.intent_log, rag.conversation_turns TO rag_user;
 REVOKE INSERT, UPDATE, DELETE ON rag.intent_functions FROM PUBLIC;

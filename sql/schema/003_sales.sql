@@ -99,6 +99,19 @@ CREATE TABLE rag.intent_log (
 );
 CREATE INDEX intent_log_asked_at_idx ON rag.intent_log (asked_at);
 
+-- Parse accuracy over time: one row per golden-set run (make eval-intents).
+CREATE TABLE rag.intent_eval_runs (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_at      timestamptz NOT NULL DEFAULT now(),
+    parser      text NOT NULL,
+    cases       int NOT NULL,
+    exactitud   float8 NOT NULL,
+    cobertura   float8 NOT NULL,
+    rechazo     float8 NOT NULL,
+    median_ms   float8 NOT NULL,
+    misses      jsonb NOT NULL DEFAULT '[]'
+);
+
 CREATE TABLE rag.conversation_turns (
     id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     asked_by   name NOT NULL DEFAULT current_user,
