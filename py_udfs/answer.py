@@ -4,7 +4,6 @@ import re
 import time
 from pathlib import Path
 
-import numpy as np
 
 from . import llm
 from .textutil import content_terms, detect_language, split_sentences

@@ -9,7 +9,6 @@ import argparse
 import json
 import sys
 import textwrap
-import time
 
 import psycopg
 
@@ -93,7 +92,6 @@ def cmd_demo(args):
     print("== loading the sample corpus")
     ns = argparse.Namespace(paths=[args.path], tenant="demo", progress=True)
     cmd_ingest(ns, conn)
-    t = time.perf_counter()
     ms = conn.execute("SELECT rag.warm_up()").fetchone()[0]
     print(f"== model warm-up in this backend: {ms:.0f} ms")
     for q in DEMO_QUESTIONS:
@@ -115,7 +113,7 @@ def cmd_demo(args):
             else:
                 print(f"  result: {result}")
         elif out["path"] == "rag_answer":
-            print(f"  no sales function matches: answered from the documents")
+            print("  no sales function matches: answered from the documents")
             print(textwrap.fill(out["answer"]["answer"], 100, initial_indent="  ", subsequent_indent="  "))
         else:
             print(f"  rejected: {out['errors']}")

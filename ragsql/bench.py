@@ -14,8 +14,6 @@ English, fixed seed):
 import argparse
 import os
 import random
-import statistics
-import threading
 import time
 
 import numpy as np

@@ -49,3 +49,23 @@ def ingest(conn, content, title=None, metadata=None, tenant="default", source=No
         "SELECT rag.ingest_document(%s, title => %s, metadata => %s::jsonb, tenant => %s,"
         " source => %s, language => %s, sync => %s)",
         (content, title, json.dumps(metadata or {}), tenant, source, language, sync)).fetchone()[0]
+
+
+def local_llm_url():
+    """The base URL of the local LLM (`make llm`) when it is running, else None."""
+    import subprocess
+
+    from . import ROOT
+    script = str(ROOT / "scripts" / "llm.sh")
+    try:
+        if subprocess.run(["bash", script, "status"], capture_output=True, text=True).stdout.startswith("running"):
+            return subprocess.run(["bash", script, "url"], capture_output=True, text=True).stdout.strip()
+    except OSError:
+        pass
+    return None
+
+
+def use_llm(conn, base_url, model, timeout_ms):
+    """Point this session's rag.answer / judges / intent parser at an LLM endpoint."""
+    conn.execute("SELECT set_config('rag.llm_base_url', %s, false), set_config('rag.llm_model', %s, false),"
+                 " set_config('rag.llm_timeout_ms', %s, false)", (base_url, model, str(timeout_ms)))

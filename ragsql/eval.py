@@ -8,10 +8,9 @@ rag.eval_runs / rag.eval_results and printed per language.
 """
 import argparse
 import os
-import subprocess
 import time
 
-from . import ROOT, db, xquad
+from . import db, xquad
 
 RETRIEVAL_RUNS = [("dense", "vector", False), ("text", "text", False), ("hybrid", "hybrid", False),
                   ("hybrid+rerank", "hybrid", True)]
@@ -36,17 +35,6 @@ def ensure_set(conn, path, lang):
                 [(set_id, q["id"], q["question"], q["answers"][0], [doc_by_pid[q["paragraph_id"]]], lang, tenant)
                  for q in questions])
     return name
-
-
-def local_llm_url():
-    try:
-        out = subprocess.run(["bash", str(ROOT / "scripts" / "llm.sh"), "status"], capture_output=True, text=True)
-        if out.stdout.startswith("running"):
-            return subprocess.run(["bash", str(ROOT / "scripts" / "llm.sh"), "url"], capture_output=True,
-                                  text=True).stdout.strip()
-    except OSError:
-        pass
-    return None
 
 
 def run(conn, set_name, label, **kw):
@@ -74,7 +62,7 @@ def main(argv=None):
     args = ap.parse_args(argv)
     path = xquad.data_dir(args.data)
     conn = db.connect()
-    llm_url = args.llm_url or local_llm_url()
+    llm_url = args.llm_url or db.local_llm_url()
     runs = {}
     for lang in xquad.LANGS:
         name = ensure_set(conn, path, lang)
@@ -84,8 +72,7 @@ def main(argv=None):
         runs[(lang, "answers: extractive")] = run(conn, name, "answers: extractive", mode="hybrid", rerank=True,
                                                    generate=True, max_cases=args.answers)
         if llm_url and args.llm_answers:
-            conn.execute("SELECT set_config('rag.llm_base_url', %s, false), set_config('rag.llm_model', %s, false),"
-                         " set_config('rag.llm_timeout_ms', '120000', false)", (llm_url, args.llm_model))
+            db.use_llm(conn, llm_url, args.llm_model, 120_000)
             runs[(lang, "answers: llm")] = run(conn, name, "answers: llm", mode="hybrid", rerank=True,
                                                generate=True, max_cases=args.llm_answers)
             conn.execute("RESET rag.llm_base_url")

@@ -17,7 +17,6 @@ import statistics
 import time
 
 from . import ROOT, db
-from .eval import local_llm_url
 
 GOLDEN = ROOT / "tests" / "data" / "golden_intents.jsonl"
 
@@ -74,10 +73,9 @@ def main(argv=None):
     conn = db.connect()
     cases = load()
     results = {"rules": run(conn, cases, args.verbose, "rules")}
-    llm_url = args.llm_url or local_llm_url()
+    llm_url = args.llm_url or db.local_llm_url()
     if llm_url:
-        conn.execute("SELECT set_config('rag.llm_base_url', %s, false), set_config('rag.llm_model', %s, false),"
-                     " set_config('rag.llm_timeout_ms', '60000', false)", (llm_url, args.llm_model))
+        db.use_llm(conn, llm_url, args.llm_model, 60_000)
         results["llm"] = run(conn, cases, args.verbose, "llm")
     else:
         print("no LLM endpoint (make llm, or RAGSQL_LLM_BASE_URL): rules parser only")

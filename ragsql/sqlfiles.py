@@ -11,7 +11,6 @@ Placeholders filled at apply time:
                   (colon-separated) overrides it for a server elsewhere.
 """
 import os
-import site
 import sysconfig
 from pathlib import Path
 

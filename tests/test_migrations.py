@@ -11,7 +11,7 @@ def test_upgrade_downgrade_upgrade_with_data():
     cfg = alembic_cfg(url)
     command.upgrade(cfg, "head")
     with psycopg.connect(url, autocommit=True) as c:
-        doc = ingest(c, "Los mayoristas devuelven dentro de 30 días. Con factura original.", "Devoluciones")
+        ingest(c, "Los mayoristas devuelven dentro de 30 días. Con factura original.", "Devoluciones")
         assert c.execute("SELECT count(*) FROM rag.embeddings").fetchone()[0] == 1
         assert c.execute("SELECT method FROM rag.vector_indexes WHERE active").fetchone()[0] in ("hnsw", "diskann")
     command.downgrade(cfg, "base")

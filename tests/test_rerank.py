@@ -1,6 +1,5 @@
 """Reranking: the cross-encoder plumbing with a small cross-encoder built
 here, the offline 'signals' reranker, and rerank => true on search/answer."""
-import os
 import stat
 
 import psycopg
