@@ -296,7 +296,8 @@ def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cas
                               out["relevancy"], out["cprec"], out["crecall"], retrieval_ms, out["answer_ms"],
                               json.dumps(out["details"])])
     plpy.execute(_plan(plpy, "eval_done",
-                       "UPDATE rag.eval_runs SET status = 'done', finished_at = now(), n_cases = $2 WHERE id = $1",
+                       "UPDATE rag.eval_runs SET status = 'done', finished_at = clock_timestamp(), n_cases = $2"
+                       " WHERE id = $1",
                        ["bigint", "int"]), [run_id, len(cases)])
     return run_id
 

@@ -55,6 +55,7 @@ def test_retrieval_run(conn, eval_set):
     run_id = conn.execute("SELECT rag.evaluate(%s, mode => 'hybrid', label => 'test')", (eval_set,)).fetchone()[0]
     m = metrics(conn, run_id)
     assert m["status"] == "done" and m["cases"] == 3 and m["mode"] == "hybrid"
+    assert m["finished_at"] > m["started_at"]  # wall time of the run, not the transaction's start
     ranks = [r[0] for r in conn.execute("SELECT first_relevant_rank FROM rag.eval_results WHERE run_id = %s",
                                         (run_id,))]
     assert m["recall_at_1"] == pytest.approx(sum(r == 1 for r in ranks) / 3)
