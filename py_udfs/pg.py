@@ -184,8 +184,11 @@ def rerank(plpy, query, chunk_ids, reranker_name):
 # ---- evaluation ---------------------------------------------------------------
 
 def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model_name,
-             vector_weight, text_weight, sources):
-    """rag.evaluate: runs an evaluation set, stores per-case results, returns the run id."""
+             vector_weight, text_weight, sources, commit=False):
+    """rag.evaluate: runs an evaluation set, stores per-case results, returns
+    the run id. With commit (the rag.run_evaluation procedure), the run row and
+    every case's result are committed as they are made: a long run holds no
+    locks for its whole length, and a failure keeps what was done."""
     import numpy as np
 
     from . import __version__, evaluation as ev
@@ -235,6 +238,8 @@ def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cas
     def embed_q(texts):
         return embedding.encode(row, texts, is_query=True)
 
+    if commit:
+        plpy.commit()
     for case in cases:
         t = time.perf_counter()
         hits = plpy.execute(search, [case["question"], k, case["tenant"], mode, model_name, vector_weight,
@@ -295,6 +300,8 @@ def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cas
                               out["answer"], out["supported"], out["contains"], out["f1"], out["faith"],
                               out["relevancy"], out["cprec"], out["crecall"], retrieval_ms, out["answer_ms"],
                               json.dumps(out["details"])])
+        if commit:
+            plpy.commit()
     plpy.execute(_plan(plpy, "eval_done",
                        "UPDATE rag.eval_runs SET status = 'done', finished_at = clock_timestamp(), n_cases = $2"
                        " WHERE id = $1",

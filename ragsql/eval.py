@@ -41,7 +41,9 @@ def run(conn, set_name, label, **kw):
     args = ", ".join(f"{k} => %({k})s" for k in kw)
     t = time.perf_counter()
     print(f"  {set_name}: {label} ...", end="", flush=True)
-    run_id = conn.execute(f"SELECT rag.evaluate(%(s)s, label => %(label)s, {args})",
+    # The procedure commits per case: a long (LLM) run keeps no locks and
+    # loses nothing if it stops half-way.
+    run_id = conn.execute(f"CALL rag.run_evaluation(%(s)s, label => %(label)s, {args})",
                           dict(s=set_name, label=label, **kw)).fetchone()[0]
     print(f" run {run_id} in {time.perf_counter() - t:.0f} s")
     return run_id

@@ -108,6 +108,17 @@ def test_llm_judge_finds_an_unsupported_statement(conn, eval_set):
     assert m["answer_relevancy"] > 0.8
 
 
+def test_procedure_commits_per_case(conn, db_url, eval_set):
+    run_id = conn.execute("CALL rag.run_evaluation(%s, mode => 'text', label => 'committed')",
+                          (eval_set,)).fetchone()[0]
+    m = metrics(conn, run_id)
+    assert m["status"] == "done" and m["cases"] == 3 and m["label"] == "committed"
+    # inside a transaction block a committing procedure is refused, clearly
+    with psycopg.connect(db_url) as c:
+        with pytest.raises(psycopg.Error, match="invalid transaction termination"):
+            c.execute("CALL rag.run_evaluation(%s)", (eval_set,))
+
+
 def test_unknown_set_and_bad_mode(conn, eval_set):
     with pytest.raises(psycopg.Error, match="unknown evaluation set 'nope'"):
         conn.execute("SELECT rag.evaluate('nope')")

@@ -15,8 +15,7 @@ depends_on = None
 # Functions and views that only exist from this revision on (dropped on downgrade).
 _OBJECTS = [
     "VIEW IF EXISTS rag.eval_worst_cases", "VIEW IF EXISTS rag.eval_trend", "VIEW IF EXISTS rag.eval_run_metrics",
-    "FUNCTION IF EXISTS rag.evaluate", "FUNCTION IF EXISTS rag.record_eval_result",
-    "FUNCTION IF EXISTS rag.start_eval_run", "FUNCTION IF EXISTS rag.finish_eval_run",
+    "FUNCTION IF EXISTS rag.evaluate", "PROCEDURE IF EXISTS rag.run_evaluation",
 ]
 
 

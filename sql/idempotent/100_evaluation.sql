@@ -25,6 +25,31 @@ return pg.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, m
                    vector_weight, text_weight, sources)
 $py$;
 
+-- The same, committing after every case (CALL it outside a transaction
+-- block): for long runs, e.g. with an LLM. A procedure that commits cannot
+-- carry a SET clause; every name in py_udfs' SQL is schema-qualified.
+CREATE OR REPLACE PROCEDURE rag.run_evaluation(
+    set_name text,
+    mode text DEFAULT 'hybrid',
+    k int DEFAULT 10,
+    rerank boolean DEFAULT false,
+    reranker text DEFAULT NULL,
+    generate boolean DEFAULT false,
+    label text DEFAULT NULL,
+    max_cases int DEFAULT NULL,
+    model text DEFAULT NULL,
+    vector_weight float8 DEFAULT 1.0,
+    text_weight float8 DEFAULT 1.0,
+    sources int DEFAULT 5,
+    INOUT run_id bigint DEFAULT NULL)
+LANGUAGE plpython3u
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs import pg
+return {"run_id": pg.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model,
+                               vector_weight, text_weight, sources, commit=True)}
+$py$;
+
 -- One row per run: retrieval metrics over all cases; answer metrics over
 -- the cases that produced an answer; hallucination rate over the answers
 -- that were not refusals (at least one unsupported statement).
