@@ -4,11 +4,16 @@ its package), sentence-transformers (a name or a local path, offline) and
 any OpenAI-compatible embeddings endpoint."""
 import os
 import threading
+from collections import OrderedDict
 
 import numpy as np
 
 _cache = {}
 _lock = threading.Lock()
+# One question is embedded by several steps of a call (search, rerank
+# signals, answer support): keep the last query vectors per backend.
+_query_cache = OrderedDict()
+_QUERY_CACHE_SIZE = 256
 
 
 class EmbeddingError(RuntimeError):
@@ -103,6 +108,13 @@ def encode(model_row, texts, is_query=False, remote=None):
                       model_row.get("query_prefix", ""), model_row.get("document_prefix", ""))
     if not texts:
         return np.zeros((0, model_row["dimensions"]), dtype=np.float32)
+    key = None
+    if is_query and len(texts) == 1:
+        key = (model_row["provider"], model_row["model_ref"], model_row.get("query_prefix", ""), texts[0])
+        hit = _query_cache.get(key)
+        if hit is not None:
+            _query_cache.move_to_end(key)
+            return hit.copy()
     if model_row["provider"] == "openai":
         vecs = model.encode(list(texts), is_query, remote)
     else:
@@ -112,7 +124,12 @@ def encode(model_row, texts, is_query=False, remote=None):
                              f"registered with {model_row['dimensions']}")
     norms = np.linalg.norm(vecs, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
-    return vecs / norms
+    vecs = vecs / norms
+    if key is not None:
+        _query_cache[key] = vecs.copy()
+        if len(_query_cache) > _QUERY_CACHE_SIZE:
+            _query_cache.popitem(last=False)
+    return vecs
 
 
 def to_pgvector(vec):
