@@ -40,9 +40,14 @@ def alembic_cfg(url):
     return cfg
 
 
+# Several suites may share one cluster (a developer and CI, or parallel
+# checkouts): RAGSQL_TEST_DB names this run's database.
+TEST_DB = os.environ.get("RAGSQL_TEST_DB", "ragsql_test")
+
+
 @pytest.fixture(scope="session")
 def db_url():
-    url = recreate_db("ragsql_test")
+    url = recreate_db(TEST_DB)
     command.upgrade(alembic_cfg(url), "head")
     yield url
 

@@ -3,11 +3,11 @@ import psycopg
 import pytest
 from alembic import command
 
-from .conftest import alembic_cfg, ingest, recreate_db
+from .conftest import TEST_DB, alembic_cfg, ingest, recreate_db
 
 
 def test_upgrade_downgrade_upgrade_with_data():
-    url = recreate_db("ragsql_test_migrations")
+    url = recreate_db(TEST_DB + "_migrations")
     cfg = alembic_cfg(url)
     command.upgrade(cfg, "head")
     with psycopg.connect(url, autocommit=True) as c:
