@@ -1,10 +1,17 @@
-"""Alembic environment: DATABASE_URL decides the database; the revisions
-apply the SQL files in sql/ (see ragsql/sqlfiles.py)."""
+"""Alembic environment: DATABASE_URL decides the database; each revision
+applies its DDL file in sql/schema/, and once the database is at the head
+revision the API (sql/idempotent/, then sql/seed/) is applied in one more
+transaction (see ragsql/sqlfiles.py). An API written for today's tables is
+never run against an older schema, and `alembic upgrade head` on a current
+database re-applies it."""
 import os
 from logging.config import fileConfig
 
 from alembic import context
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, pool
+
+from ragsql import sqlfiles
 
 config = context.config
 if config.config_file_name is not None:
@@ -31,6 +38,12 @@ def run_migrations_online():
         context.configure(connection=connection, transaction_per_migration=True)
         with context.begin_transaction():
             context.run_migrations()
+        heads = set(ScriptDirectory.from_config(config).get_heads())
+        if set(context.get_context().get_current_heads()) == heads:
+            if connection.in_transaction():  # the version check above began one
+                connection.commit()
+            with connection.begin():
+                sqlfiles.apply_api(connection.connection.dbapi_connection)
 
 
 if context.is_offline_mode():

@@ -4,8 +4,8 @@ import re
 import time
 from pathlib import Path
 
-
 from . import llm
+from .grounding import statement_supported
 from .textutil import content_terms, detect_language, split_sentences
 
 REFUSAL = {
@@ -92,7 +92,6 @@ def generate(cfg, question, sources, lang):
 def verify(text, sources, embed):
     """Guardrail: keep only the generated sentences the sources support
     (lexically, or as a close paraphrase). Returns (text, n_dropped)."""
-    from .evaluation import statement_supported
     contexts = [src["content"] for src in sources]
 
     def embed_docs(texts):

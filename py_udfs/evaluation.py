@@ -51,6 +51,14 @@ def token_f1(answer, references):
     return best
 
 
+def first_relevant_rank(document_ids, relevant):
+    """1-based rank of the first relevant document among the distinct
+    documents of a ranking (chunks of one document count once); None when
+    none was retrieved."""
+    seen = list(dict.fromkeys(document_ids))
+    return next((i for i, d in enumerate(seen, start=1) if d in relevant), None)
+
+
 def ndcg_at_10(first_relevant_rank):
     """One relevant document: DCG = 1/log2(rank + 1), ideal DCG = 1."""
     r = first_relevant_rank
@@ -81,22 +89,6 @@ def span_useful(context, references):
     """A chunk is useful for a span reference when it contains the span."""
     c = normalize(context)
     return int(any(normalize(r) and normalize(r) in c for r in references))
-
-
-def statement_supported(statement, contexts, embed=None, min_cosine=0.9, min_overlap=0.8):
-    """Supported when most of its content words occur in one context
-    sentence, or (with `embed`) when a context sentence is a near paraphrase."""
-    terms = set(content_terms(statement))
-    sents = [s for c in contexts for s in split_sentences(" ".join(c.split()))]
-    if not terms:
-        return True
-    for s in sents:
-        if len(terms & set(content_terms(s))) / len(terms) >= min_overlap:
-            return True
-    if embed is not None and sents:
-        vecs = embed([statement] + sents)
-        return float((vecs[1:] @ vecs[0]).max()) >= min_cosine
-    return False
 
 
 # ---- LLM judge ---------------------------------------------------------------

@@ -1,9 +1,16 @@
-"""Applies the SQL files in sql/ from Alembic revisions.
+"""Applies the SQL files in sql/.
 
-sql/schema/NNN_*.sql are applied once by the revision that names them;
-sql/idempotent/*.sql (CREATE OR REPLACE, views, grants) are re-applied in
-file-name order by every revision; a file whose first lines say
-`-- requires: rag.some_table` waits for the revision that creates it.
+  sql/schema/NNNN_<revision>.sql  the DDL of one Alembic revision, applied once
+                                  by it; frozen once released (a test checks).
+  sql/idempotent/*.sql            the API: functions, views, triggers, and last
+                                  all grants and policies; applied in file-name
+                                  order once the database is at the head
+                                  revision (migrations/env.py), on every
+                                  `alembic upgrade head`.
+  sql/seed/*.sql                  seed data, after the API; fills only empty
+                                  registries.
+  sql/demo/*.sql                  the demo sales domain (`make demo` and the
+                                  tests install it; a migration never does).
 Placeholders filled at apply time:
   @extschema_vector@ / @unaccent_schema@  schemas the extensions live in
   @python_path@   the server-side Python path (venv site-packages and the
@@ -49,32 +56,34 @@ def apply(dbapi_conn, relpath):
         cur.execute(render(cur, path.read_text()))
 
 
-def _requires(path):
-    """Relations named on a `-- requires: a, b` line: the file is applied only
-    once the revision that creates them has run."""
-    for line in path.read_text().splitlines()[:5]:
-        if line.startswith("-- requires:"):
-            return [r.strip() for r in line.split(":", 1)[1].split(",") if r.strip()]
-    return []
-
-
-def apply_idempotent(dbapi_conn):
-    for path in sorted((SQL_DIR / "idempotent").glob("*.sql")):
-        needed = _requires(path)
-        if needed:
-            with dbapi_conn.cursor() as cur:
-                cur.execute("SELECT bool_and(to_regclass(r) IS NOT NULL) FROM unnest(%s::text[]) r", (needed,))
-                if not cur.fetchone()[0]:
-                    continue
+def _apply_folder(dbapi_conn, folder):
+    for path in sorted((SQL_DIR / folder).glob("*.sql")):
         apply(dbapi_conn, path.relative_to(SQL_DIR))
 
 
+def apply_api(dbapi_conn):
+    """The idempotent API, then the seed data."""
+    _apply_folder(dbapi_conn, "idempotent")
+    _apply_folder(dbapi_conn, "seed")
+
+
+def install_demo(dbapi_conn):
+    """The demo sales domain and its intent registry rows (idempotent)."""
+    _apply_folder(dbapi_conn, "demo")
+
+
 if __name__ == "__main__":
-    # Developer shortcut: re-apply sql/idempotent/ to DATABASE_URL without a
-    # new revision (functions and views only; data untouched).
+    # python -m ragsql.sqlfiles [--demo]: re-apply the API to DATABASE_URL
+    # (what `alembic upgrade head` does at head), or install the demo domain.
+    import sys
+
     import psycopg
 
     from . import database_url
     with psycopg.connect(database_url()) as conn:
-        apply_idempotent(conn)
-    print("re-applied sql/idempotent/")
+        if "--demo" in sys.argv[1:]:
+            install_demo(conn)
+            print("installed the demo sales domain (sql/demo/)")
+        else:
+            apply_api(conn)
+            print("re-applied sql/idempotent/ and sql/seed/")

@@ -1,5 +1,5 @@
-"""Core RAG schema: documents, chunks, embeddings per model, queue, answer log,
-hybrid search and answer functions.
+"""Core RAG schema: documents, chunks, embeddings per model, queue, tenants,
+text statistics, answer log.
 
 Revision ID: 0001_core
 Revises:
@@ -14,15 +14,8 @@ branch_labels = None
 depends_on = None
 
 
-def _dbapi():
-    return op.get_bind().connection.dbapi_connection
-
-
 def upgrade():
-    conn = _dbapi()
-    sqlfiles.apply(conn, "schema/001_core.sql")
-    sqlfiles.apply_idempotent(conn)
-    sqlfiles.apply(conn, "schema/001_models.sql")
+    sqlfiles.apply(op.get_bind().connection.dbapi_connection, "schema/0001_core.sql")
 
 
 def downgrade():

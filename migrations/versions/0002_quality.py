@@ -1,4 +1,4 @@
-"""Evaluation kept in the database: sets, cases, runs, results and their views.
+"""Evaluation kept in the database: sets, cases, runs and results.
 
 Revision ID: 0002_quality
 Revises: 0001_core
@@ -12,7 +12,7 @@ down_revision = "0001_core"
 branch_labels = None
 depends_on = None
 
-# Functions and views that only exist from this revision on (dropped on downgrade).
+# API objects that read this revision's tables (dropped on downgrade).
 _OBJECTS = [
     "VIEW IF EXISTS rag.eval_worst_cases", "VIEW IF EXISTS rag.eval_trend", "VIEW IF EXISTS rag.eval_run_metrics",
     "FUNCTION IF EXISTS rag.evaluate", "PROCEDURE IF EXISTS rag.run_evaluation",
@@ -20,9 +20,7 @@ _OBJECTS = [
 
 
 def upgrade():
-    conn = op.get_bind().connection.dbapi_connection
-    sqlfiles.apply(conn, "schema/002_quality.sql")
-    sqlfiles.apply_idempotent(conn)
+    sqlfiles.apply(op.get_bind().connection.dbapi_connection, "schema/0002_quality.sql")
 
 
 def downgrade():

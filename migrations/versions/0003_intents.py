@@ -1,5 +1,7 @@
-"""Intent execution: sample sales domain, function registry, parser, validator,
-dispatcher, call log and conversation history.
+"""Intent execution: the function registry, the call log, parse-accuracy runs
+and the conversation history. (Until this layout, this revision also created
+the demo sales schema `ventas`; databases that have it keep it, and the demo
+installs it idempotently: sql/demo/.)
 
 Revision ID: 0003_intents
 Revises: 0002_quality
@@ -15,18 +17,15 @@ depends_on = None
 
 
 def upgrade():
-    conn = op.get_bind().connection.dbapi_connection
-    sqlfiles.apply(conn, "schema/003_sales.sql")
-    sqlfiles.apply_idempotent(conn)
-    sqlfiles.apply(conn, "schema/003_intents.sql")
+    sqlfiles.apply(op.get_bind().connection.dbapi_connection, "schema/0003_intents.sql")
 
 
 def downgrade():
     op.execute("DROP FUNCTION IF EXISTS public.rag_ask(text)")
     op.execute("DROP VIEW IF EXISTS rag.intent_parse_stats")
-    for fn in ("rag.ask(text, date)", "rag.execute_intent(jsonb, boolean)", "rag.validate_intent(jsonb)",
+    for fn in ("rag.ask(text, date)", "rag.execute_intent(jsonb, boolean)", "rag._run_intent(jsonb, boolean)",
+               "rag.validate_intent(jsonb)", "rag._parse_intent_checked(text, date, text, text)",
                "rag.parse_intent(text, date, text, text)"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     for table in ("conversation_turns", "intent_eval_runs", "intent_log", "intent_functions"):
         op.execute(f"DROP TABLE IF EXISTS rag.{table}")
-    op.execute("DROP SCHEMA IF EXISTS ventas CASCADE")

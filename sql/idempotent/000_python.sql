@@ -18,17 +18,3 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import py_udfs
 GD["ragsql"] = py_udfs.__version__
 $py$;
-
--- Warm-up: load the active embedding model in this backend now rather than
--- on the first query (connection pools call it on connect). Returns ms spent.
-CREATE OR REPLACE FUNCTION rag.warm_up(model text DEFAULT NULL) RETURNS float8
-LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $py$
-import time
-t = time.perf_counter()
-if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-pg.embed(plpy, ["warm up"], model, "query")
-return round((time.perf_counter() - t) * 1000, 2)
-$py$;

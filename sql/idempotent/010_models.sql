@@ -101,10 +101,7 @@ BEGIN
     v_queued := rag.start_reembed(model);
     COMMIT;
     RAISE NOTICE 'queued % chunks for %', v_queued, model;
-    LOOP
-        EXIT WHEN rag.process_embedding_queue(batch_size, model) = 0;
-        COMMIT;
-    END LOOP;
+    CALL rag.drain_embedding_queue(batch_size, model);
 END;
 $$;
 
@@ -131,16 +128,6 @@ BEGIN
     RETURN v_n;
 END;
 $$;
-
-CREATE OR REPLACE VIEW rag.reembed_progress AS
-SELECT m.name AS model, m.active, m.reembedding,
-       (SELECT count(*) FROM rag.chunks) AS chunks,
-       (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id) AS embedded,
-       (SELECT count(*) FROM rag.embedding_queue q WHERE q.model_id = m.id AND q.attempts < 5) AS queued,
-       (SELECT count(*) FROM rag.embedding_queue q WHERE q.model_id = m.id AND q.attempts >= 5) AS failed,
-       round(100.0 * (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id)
-             / greatest((SELECT count(*) FROM rag.chunks), 1), 1) AS pct_done
-FROM rag.embedding_models m;
 
 -- pgvectorscale DiskANN when the extension is installed, pgvector HNSW
 -- (cosine) otherwise. The index is partial (one model) and typed by the

@@ -9,8 +9,8 @@ LANGUAGE plpython3u STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return None if content is None else pg.embed(plpy, [content], model, input_type)[0]
+from py_udfs.pg import embed
+return None if content is None else embed.embed(plpy, [content], model, input_type)[0]
 $py$;
 
 CREATE OR REPLACE FUNCTION rag.embed_batch(contents text[], model text DEFAULT NULL, input_type text DEFAULT 'document')
@@ -19,6 +19,37 @@ LANGUAGE plpython3u STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return None if contents is None else pg.embed(plpy, contents, model, input_type)
+from py_udfs.pg import embed
+return None if contents is None else embed.embed(plpy, contents, model, input_type)
+$py$;
+
+-- The text a chunk is embedded (and cross-encoder-scored) as: its
+-- document's title on a line of its own, then the chunk.
+CREATE OR REPLACE FUNCTION rag.embedding_text(title text, content text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT coalesce(title || E'\n', '') || content $$;
+
+-- Everything retrieval needs from Python about a query, in one call: its
+-- vector for each of `models` (in that order) and its language (the
+-- hint, or detected). rag.search calls it once per query.
+CREATE OR REPLACE FUNCTION rag.query_features(query text, models text[], language_hint text DEFAULT NULL,
+    OUT embeddings @extschema_vector@.vector[], OUT language text)
+LANGUAGE plpython3u STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import embed
+return embed.query_features(plpy, query, models, language_hint)
+$py$;
+
+-- Warm-up: load the active embedding model in this backend now rather than
+-- on the first query (connection pools call it on connect). Returns ms spent.
+CREATE OR REPLACE FUNCTION rag.warm_up(model text DEFAULT NULL) RETURNS float8
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import embed
+return embed.warm_up(plpy, model)
 $py$;

@@ -6,8 +6,8 @@ LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return list(enumerate(pg.chunk(content, max_chars, overlap_chars)))
+from py_udfs.pg import text
+return text.chunk(plpy, content, max_chars, overlap_chars)
 $py$;
 
 CREATE OR REPLACE FUNCTION rag.detect_language(content text) RETURNS text
@@ -15,8 +15,8 @@ LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return pg.language_of(content)
+from py_udfs.pg import text
+return text.language_of(content)
 $py$;
 
 -- Accent-folding configurations created by the schema migration.

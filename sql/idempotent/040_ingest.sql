@@ -23,7 +23,6 @@ DECLARE
     v_lang text;
     v_cfg regconfig;
     v_meta jsonb := coalesce(ingest_document.metadata, '{}'::jsonb);
-    v_model text;
     v_error text;
 BEGIN
     IF ingest_document.content IS NULL OR ingest_document.content !~ '[^[:space:]]' THEN
@@ -74,11 +73,7 @@ BEGIN
      WHERE c.document_id = v_id AND (m.active OR m.reembedding);
 
     IF sync THEN
-        FOR v_model IN SELECT m.name FROM rag.embedding_models m WHERE m.active LOOP
-            LOOP
-                EXIT WHEN rag.process_embedding_queue(64, v_model, v_id) = 0;
-            END LOOP;
-        END LOOP;
+        PERFORM rag.process_embedding_queue(1, m.name, v_id) FROM rag.embedding_models m WHERE m.active;
         SELECT q.last_error INTO v_error FROM rag.embedding_queue q
           JOIN rag.chunks c ON c.id = q.chunk_id WHERE c.document_id = v_id LIMIT 1;
         IF FOUND THEN

@@ -1,8 +1,18 @@
--- The embedding queue worker. One call embeds one batch in the caller's
--- transaction; rows are claimed with FOR UPDATE SKIP LOCKED, so several
--- workers never embed the same chunk. Run it in autocommit mode (the loader
--- does) or CALL rag.drain_embedding_queue(), which commits after each batch.
+-- The embedding queue worker. One call of rag.process_embedding_queue
+-- embeds one batch in the caller's transaction; rows are claimed with FOR
+-- UPDATE SKIP LOCKED, so several workers never embed the same chunk.
+-- rag.drain_embedding_queue is the one loop over it: it commits after each
+-- batch and reports progress (the loader, rag.reembed and DBAs call it).
 
+-- A queue row that failed this many times is parked (visible in
+-- rag.embedding_queue_status) instead of retried forever.
+CREATE OR REPLACE FUNCTION rag.queue_max_attempts() RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 5 $$;
+
+-- With document_id, every queued chunk of that document is embedded in this
+-- one call (batch_size does not apply): that is ingest_document(sync => true).
 CREATE OR REPLACE FUNCTION rag.process_embedding_queue(
     batch_size int DEFAULT 32, model text DEFAULT NULL, document_id bigint DEFAULT NULL)
 RETURNS int
@@ -25,7 +35,7 @@ BEGIN
         END IF;
     ELSE
         SELECT m.* INTO v_model FROM rag.embedding_queue q JOIN rag.embedding_models m ON m.id = q.model_id
-         WHERE q.attempts < 5
+         WHERE q.attempts < rag.queue_max_attempts()
          ORDER BY q.enqueued_at LIMIT 1;
         IF NOT FOUND THEN
             RETURN 0;
@@ -34,14 +44,13 @@ BEGIN
 
     WITH claimed AS (
         SELECT q.chunk_id FROM rag.embedding_queue q
-         WHERE q.model_id = v_model.id AND q.attempts < 5
+         WHERE q.model_id = v_model.id AND q.attempts < rag.queue_max_attempts()
            AND (process_embedding_queue.document_id IS NULL
                 OR q.chunk_id IN (SELECT c.id FROM rag.chunks c WHERE c.document_id = process_embedding_queue.document_id))
          ORDER BY q.enqueued_at, q.chunk_id
-         LIMIT batch_size
+         LIMIT CASE WHEN process_embedding_queue.document_id IS NULL THEN batch_size END
          FOR UPDATE SKIP LOCKED)
-    SELECT array_agg(c.id ORDER BY c.id),
-           array_agg(coalesce(d.title || E'\n', '') || c.content ORDER BY c.id)
+    SELECT array_agg(c.id ORDER BY c.id), array_agg(rag.embedding_text(d.title, c.content) ORDER BY c.id)
       INTO v_ids, v_texts
       FROM claimed q JOIN rag.chunks c ON c.id = q.chunk_id JOIN rag.documents d ON d.id = c.document_id;
     IF v_ids IS NULL THEN
@@ -51,8 +60,7 @@ BEGIN
     BEGIN
         v_vecs := rag.embed_batch(v_texts, v_model.name, 'document');
     EXCEPTION WHEN OTHERS THEN
-        -- Keep the work queued and say why; after 5 attempts a row is parked
-        -- (visible in rag.embedding_queue_status) instead of retried forever.
+        -- Keep the work queued and say why.
         UPDATE rag.embedding_queue q SET attempts = q.attempts + 1, last_error = SQLERRM
          WHERE q.model_id = v_model.id AND q.chunk_id = ANY (v_ids);
         RAISE WARNING 'embedding % chunks with model % failed: %', cardinality(v_ids), v_model.name, SQLERRM;
@@ -67,9 +75,12 @@ BEGIN
 END;
 $$;
 
--- Drains the queue, committing after every batch (CALL it outside a
--- transaction block). Refreshes the text statistics at the end. A procedure
--- that commits cannot carry a SET clause, so every name below is qualified.
+-- Drains the queue (of one model, or all), committing after every batch
+-- (CALL it outside a transaction block). Progress goes to the client as
+-- "rag.drain: N chunks embedded" messages at level DEBUG1 (SET
+-- client_min_messages = debug1 to see them); the total as a NOTICE. Refreshes
+-- the text statistics at the end. A procedure that commits cannot carry a SET
+-- clause, so every name below is qualified.
 CREATE OR REPLACE PROCEDURE rag.drain_embedding_queue(batch_size int DEFAULT 32, model text DEFAULT NULL)
 LANGUAGE plpgsql
 AS $$
@@ -82,6 +93,7 @@ BEGIN
         EXIT WHEN v_n = 0;
         v_total := v_total + v_n;
         COMMIT;
+        RAISE DEBUG 'rag.drain: % chunks embedded', v_total;
     END LOOP;
     PERFORM rag.refresh_text_stats();
     RAISE NOTICE 'embedded % chunks', v_total;
@@ -90,11 +102,22 @@ $$;
 
 CREATE OR REPLACE VIEW rag.embedding_queue_status AS
 SELECT m.name AS model,
-       count(q.chunk_id) FILTER (WHERE q.attempts < 5) AS queued,
-       count(q.chunk_id) FILTER (WHERE q.attempts >= 5) AS failed,
+       count(q.chunk_id) FILTER (WHERE q.attempts < rag.queue_max_attempts()) AS queued,
+       count(q.chunk_id) FILTER (WHERE q.attempts >= rag.queue_max_attempts()) AS failed,
        (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id) AS embedded,
        min(q.enqueued_at) AS oldest_enqueued_at,
        (array_agg(q.last_error ORDER BY q.enqueued_at DESC) FILTER (WHERE q.last_error IS NOT NULL))[1] AS last_error
 FROM rag.embedding_models m
 LEFT JOIN rag.embedding_queue q ON q.model_id = m.id
 GROUP BY m.id, m.name;
+
+-- Re-embedding with a model (rag.reembed), per model.
+CREATE OR REPLACE VIEW rag.reembed_progress AS
+SELECT m.name AS model, m.active, m.reembedding,
+       (SELECT count(*) FROM rag.chunks) AS chunks,
+       (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id) AS embedded,
+       (SELECT count(*) FROM rag.embedding_queue q WHERE q.model_id = m.id AND q.attempts < rag.queue_max_attempts()) AS queued,
+       (SELECT count(*) FROM rag.embedding_queue q WHERE q.model_id = m.id AND q.attempts >= rag.queue_max_attempts()) AS failed,
+       round(100.0 * (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id)
+             / greatest((SELECT count(*) FROM rag.chunks), 1), 1) AS pct_done
+FROM rag.embedding_models m;

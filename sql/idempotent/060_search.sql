@@ -1,5 +1,12 @@
 -- Hybrid search: vector kNN and BM25-ranked full text, fused by reciprocal
--- rank fusion: score = vector_weight/(rrf_k + vector_rank) + text_weight/(rrf_k + text_rank).
+-- rank fusion: score = vector_weight/(rrf_k + vector_rank) + text_weight/(rrf_k + text_rank),
+-- optionally rescored by a reranker (sql/idempotent/065_rerank.sql).
+--
+-- One crossing into Python per search: rag.search checks its arguments and
+-- learns which query vectors it needs (rag._search_plan), gets them and the
+-- query's language in one call (rag.query_features), and hands them to
+-- rag._search, which is plain SQL for the default reranker. rag.answer
+-- computes the same features in-process and calls rag._search directly.
 
 -- The query's full text: one tsquery per distinct lexeme with its BM25 IDF,
 -- and their OR (a question rarely contains every word of the answer).
@@ -32,37 +39,19 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION rag.search(
-    query text,
-    k int DEFAULT 10,
-    tenant text DEFAULT NULL,
-    filter jsonb DEFAULT NULL,
-    mode text DEFAULT 'hybrid',
-    vector_weight float8 DEFAULT 1.0,
-    text_weight float8 DEFAULT 1.0,
-    rrf_k int DEFAULT 60,
-    candidates int DEFAULT 50,
-    model text DEFAULT NULL,
-    language text DEFAULT NULL,
-    rerank boolean DEFAULT false,
-    reranker text DEFAULT NULL,
-    rerank_candidates int DEFAULT 40)
-RETURNS TABLE (chunk_id bigint, document_id bigint, title text, content text, metadata jsonb,
-               vector_rank int, text_rank int, score float8)
-LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
-SET search_path = pg_catalog, @extschema_vector@, pg_temp
--- Iterative index scans: a filtered kNN query keeps scanning until it has
--- enough rows that pass the filter.
-SET hnsw.iterative_scan = 'relaxed_order'
+-- Checks a search's arguments; returns the embedding models whose query
+-- vectors it needs, in order: the search model (vector and hybrid modes),
+-- then the models a 'signals' reranker reads.
+CREATE OR REPLACE FUNCTION rag._search_plan(query text, k int, mode text, filter jsonb, model text,
+                                            rerank boolean, reranker text DEFAULT NULL,
+                                            rerank_candidates int DEFAULT 40)
+RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    m rag.embedding_models;
-    v_qvec vector;
-    v_tq record;
-    v_n int;
-    v_avgdl float8;
-    v_vector_sql text := 'SELECT NULL::bigint AS chunk_id, NULL::int AS r WHERE false';
-    v_text_sql text := v_vector_sql;
+    v_models text[] := '{}';
+    v_name text;
 BEGIN
     IF query IS NULL OR query !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'query must not be empty' USING ERRCODE = '22023';
@@ -76,38 +65,57 @@ BEGIN
     IF filter IS NOT NULL AND jsonb_typeof(filter) <> 'object' THEN
         RAISE EXCEPTION 'filter must be a JSON object (matched with @> against chunk metadata)' USING ERRCODE = '22023';
     END IF;
-    v_n := greatest(k, coalesce(candidates, 50));
-
-    -- Second stage: rescore a larger first-stage pool, keep the best k; the
-    -- score column is then the reranker's.
+    IF mode IN ('hybrid', 'vector') THEN
+        SELECT e.name INTO v_name FROM rag.embedding_models e
+         WHERE (_search_plan.model IS NULL AND e.active) OR e.name = _search_plan.model;
+        IF NOT FOUND THEN
+            RAISE EXCEPTION '%', coalesce('unknown embedding model ' || _search_plan.model, 'no active embedding model')
+                USING ERRCODE = '22023';
+        END IF;
+        v_models := ARRAY[v_name];
+    END IF;
     IF rerank OR reranker IS NOT NULL THEN
         IF rerank_candidates IS NULL OR rerank_candidates < 1 OR rerank_candidates > 1000 THEN
             RAISE EXCEPTION 'rerank_candidates must be between 1 and 1000' USING ERRCODE = '22023';
         END IF;
-        RETURN QUERY
-        WITH pool AS (
-            SELECT s.*, row_number() OVER () AS ord
-              FROM rag.search(query, greatest(k, rerank_candidates), tenant, filter, mode, vector_weight,
-                              text_weight, rrf_k, greatest(candidates, rerank_candidates), model, language) s),
-        rescored AS (
-            SELECT r.chunk_id, r.score FROM rag.rerank(query, ARRAY(SELECT p.chunk_id FROM pool p ORDER BY p.ord),
-                                                         reranker) r)
-        SELECT p.chunk_id, p.document_id, p.title, p.content, p.metadata, p.vector_rank, p.text_rank, r.score
-          FROM pool p JOIN rescored r ON r.chunk_id = p.chunk_id
-         ORDER BY r.score DESC, p.ord
-         LIMIT k;
-        RETURN;
+        FOREACH v_name IN ARRAY rag._reranker_models(reranker) LOOP
+            IF NOT v_name = ANY (v_models) THEN
+                v_models := v_models || v_name;
+            END IF;
+        END LOOP;
     END IF;
+    RETURN v_models;
+END;
+$$;
+
+-- The first stage: vector kNN and BM25 candidates fused by RRF. The query's
+-- vector for `model` is embeddings[array_position(models, model)].
+CREATE OR REPLACE FUNCTION rag._first_stage(
+    query text, models text[], embeddings @extschema_vector@.vector[], query_language text, k int, tenant text,
+    filter jsonb, mode text, vector_weight float8, text_weight float8, rrf_k int, candidates int, model text)
+RETURNS TABLE (chunk_id bigint, document_id bigint, title text, content text, metadata jsonb,
+               vector_rank int, text_rank int, score float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, @extschema_vector@, pg_temp
+-- Iterative index scans: a filtered kNN query keeps scanning until it has
+-- enough rows that pass the filter.
+SET hnsw.iterative_scan = 'relaxed_order'
+AS $$
+DECLARE
+    m rag.embedding_models;
+    v_qvec vector;
+    v_tq record;
+    v_n int := greatest(k, coalesce(candidates, 50));
+    v_avgdl float8;
+    v_vector_sql text := 'SELECT NULL::bigint AS chunk_id, NULL::int AS r WHERE false';
+    v_text_sql text := v_vector_sql;
+BEGIN
     SELECT NULL::tsquery[] AS terms, NULL::float8[] AS idf, NULL::tsquery AS any_term INTO v_tq;
 
     IF mode IN ('hybrid', 'vector') THEN
         SELECT * INTO m FROM rag.embedding_models e
-         WHERE (search.model IS NULL AND e.active) OR e.name = search.model;
-        IF NOT FOUND THEN
-            RAISE EXCEPTION '%', coalesce('unknown embedding model ' || search.model, 'no active embedding model')
-                USING ERRCODE = '22023';
-        END IF;
-        v_qvec := rag.embed(query, m.name, 'query');
+         WHERE (_first_stage.model IS NULL AND e.active) OR e.name = _first_stage.model;
+        v_qvec := embeddings[array_position(models, m.name)];
         -- The cast to vector(dims) and the model_id predicate match the model's
         -- partial index (rag.create_vector_index).
         v_vector_sql := format($q$
@@ -120,7 +128,7 @@ BEGIN
     END IF;
 
     IF mode IN ('hybrid', 'text') THEN
-        SELECT * INTO v_tq FROM rag.text_query(query, language);
+        SELECT * INTO v_tq FROM rag.text_query(query, query_language);
         SELECT s.avg_length INTO v_avgdl FROM rag.text_corpus_stats s;
         -- BM25 (k1 = 1.2, b = 0.75) with term frequency taken as 1: chunks are
         -- short, and it needs no per-row unnest of the tsvector.
@@ -151,5 +159,77 @@ BEGIN
          LIMIT $2$q$, v_vector_sql, v_text_sql)
     USING v_qvec, k, tenant, filter, v_n, v_tq.terms, v_tq.idf, v_tq.any_term,
           vector_weight, text_weight, rrf_k::float8;
+END;
+$$;
+
+-- A search whose query features are computed: the first stage, then (with
+-- rerank or a named reranker) a second stage that rescores a larger pool
+-- and keeps the best k; the score column is then the reranker's.
+CREATE OR REPLACE FUNCTION rag._search(
+    query text, models text[], embeddings @extschema_vector@.vector[], query_language text,
+    k int DEFAULT 10, tenant text DEFAULT NULL, filter jsonb DEFAULT NULL, mode text DEFAULT 'hybrid',
+    vector_weight float8 DEFAULT 1.0, text_weight float8 DEFAULT 1.0, rrf_k int DEFAULT 60,
+    candidates int DEFAULT 50, model text DEFAULT NULL, rerank boolean DEFAULT false, reranker text DEFAULT NULL,
+    rerank_candidates int DEFAULT 40)
+RETURNS TABLE (chunk_id bigint, document_id bigint, title text, content text, metadata jsonb,
+               vector_rank int, text_rank int, score float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    IF NOT (rerank OR reranker IS NOT NULL) THEN
+        RETURN QUERY SELECT * FROM rag._first_stage(query, models, embeddings, query_language, k, tenant, filter,
+                                                    mode, vector_weight, text_weight, rrf_k, candidates, model);
+        RETURN;
+    END IF;
+    RETURN QUERY
+    WITH pool AS (
+        SELECT s.*, row_number() OVER () AS ord
+          FROM rag._first_stage(query, models, embeddings, query_language, greatest(k, rerank_candidates), tenant,
+                                filter, mode, vector_weight, text_weight, rrf_k,
+                                greatest(candidates, rerank_candidates), model) s),
+    rescored AS (
+        SELECT r.chunk_id, r.score
+          FROM rag._rerank_scores(query, ARRAY(SELECT p.chunk_id FROM pool p ORDER BY p.ord), reranker, models,
+                                  embeddings, query_language, rrf_k) r)
+    SELECT p.chunk_id, p.document_id, p.title, p.content, p.metadata, p.vector_rank, p.text_rank, r.score
+      FROM pool p JOIN rescored r ON r.chunk_id = p.chunk_id
+     ORDER BY r.score DESC, p.ord
+     LIMIT k;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION rag.search(
+    query text,
+    k int DEFAULT 10,
+    tenant text DEFAULT NULL,
+    filter jsonb DEFAULT NULL,
+    mode text DEFAULT 'hybrid',
+    vector_weight float8 DEFAULT 1.0,
+    text_weight float8 DEFAULT 1.0,
+    rrf_k int DEFAULT 60,
+    candidates int DEFAULT 50,
+    model text DEFAULT NULL,
+    language text DEFAULT NULL,
+    rerank boolean DEFAULT false,
+    reranker text DEFAULT NULL,
+    rerank_candidates int DEFAULT 40)
+RETURNS TABLE (chunk_id bigint, document_id bigint, title text, content text, metadata jsonb,
+               vector_rank int, text_rank int, score float8)
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_models text[] := rag._search_plan(query, k, mode, filter, model, rerank, reranker, rerank_candidates);
+    f record;
+BEGIN
+    IF cardinality(v_models) = 0 AND language IS NOT NULL THEN
+        SELECT NULL::@extschema_vector@.vector[] AS embeddings, language INTO f;  -- no Python needed
+    ELSE
+        SELECT * INTO f FROM rag.query_features(query, v_models, language);
+    END IF;
+    RETURN QUERY SELECT * FROM rag._search(query, v_models, f.embeddings, f.language, k, tenant, filter, mode,
+                                           vector_weight, text_weight, rrf_k, candidates, model, rerank, reranker,
+                                           rerank_candidates);
 END;
 $$;

@@ -20,8 +20,8 @@ LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return pg.answer(plpy, question, k, tenant, filter, model, sources, rerank)
+from py_udfs.pg import answer
+return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank)
 $py$;
 
 -- The analyst's entry point, callable without the schema prefix.

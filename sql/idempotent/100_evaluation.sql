@@ -1,4 +1,3 @@
--- requires: rag.eval_sets, rag.eval_cases, rag.eval_runs, rag.eval_results
 -- Evaluation from SQL: rag.evaluate runs a set and stores one row per case;
 -- the views below are what BI tools chart.
 
@@ -20,9 +19,9 @@ LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return pg.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model,
-                   vector_weight, text_weight, sources)
+from py_udfs.pg import evaluation
+return evaluation.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model,
+                           vector_weight, text_weight, sources)
 $py$;
 
 -- The same, committing after every case (CALL it outside a transaction
@@ -45,9 +44,9 @@ CREATE OR REPLACE PROCEDURE rag.run_evaluation(
 LANGUAGE plpython3u
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return {"run_id": pg.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model,
-                               vector_weight, text_weight, sources, commit=True)}
+from py_udfs.pg import evaluation
+return {"run_id": evaluation.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model,
+                                       vector_weight, text_weight, sources, commit=True)}
 $py$;
 
 -- One row per run: retrieval metrics over all cases; answer metrics over
@@ -97,6 +96,3 @@ SELECT x.run_id, c.id AS case_id, c.external_id, c.question, c.reference_answer,
                     ORDER BY x.ndcg_at_10, coalesce(x.faithfulness, 1), coalesce(x.token_f1, 1)) AS badness_rank
 FROM rag.eval_results x
 JOIN rag.eval_cases c ON c.id = x.case_id;
-
-GRANT SELECT ON rag.eval_sets, rag.eval_cases, rag.eval_runs, rag.eval_results,
-                rag.eval_run_metrics, rag.eval_trend, rag.eval_worst_cases TO rag_user;

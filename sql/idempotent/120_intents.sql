@@ -1,4 +1,3 @@
--- requires: rag.intent_functions, rag.intent_log, rag.conversation_turns, rag.intent_eval_runs
 -- Intent execution: question -> intent JSON -> validation against the
 -- registry -> a typed call of the registered SQL function. No SQL text is
 -- ever built from user input: the function comes from the registry, the
@@ -14,9 +13,9 @@ LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return pg.parse_intent(plpy, question, reference_date or str(plpy.execute("SELECT current_date AS d")[0]["d"]),
-                       session_id, parser)
+from py_udfs.pg import intents
+return intents.parse_intent(plpy, question, reference_date or str(plpy.execute("SELECT current_date AS d")[0]["d"]),
+                            session_id, parser)
 $py$;
 
 CREATE OR REPLACE FUNCTION rag.validate_intent(intent jsonb) RETURNS text[]
@@ -24,17 +23,32 @@ LANGUAGE plpython3u STABLE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs import pg
-return pg.validate_intent(plpy, intent)
+from py_udfs.pg import intents
+return intents.validate_intent(plpy, intent)
 $py$;
 
-CREATE OR REPLACE FUNCTION rag.execute_intent(intent jsonb, confirm boolean DEFAULT false)
+-- What rag.ask needs in one crossing into Python: the parsed intent and its
+-- validation errors.
+CREATE OR REPLACE FUNCTION rag._parse_intent_checked(question text, reference_date date, session_id text,
+                                                     parser text DEFAULT 'auto',
+                                                     OUT intent jsonb, OUT errors text[])
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import intents
+return intents.parse_intent_checked(plpy, question, reference_date, session_id, parser)
+$py$;
+
+-- Calls the registered function of an intent that has been validated: the
+-- arguments are cast to the target's declared types, and a function that
+-- writes runs only with confirm.
+CREATE OR REPLACE FUNCTION rag._run_intent(intent jsonb, confirm boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_errors text[];
     f rag.intent_functions;
     v_args text;
     v_result jsonb;
@@ -42,11 +56,6 @@ DECLARE
     v_t0 timestamptz := clock_timestamp();
     v_ms float8;
 BEGIN
-    v_errors := rag.validate_intent(intent);
-    IF cardinality(v_errors) > 0 THEN
-        RAISE EXCEPTION 'invalid intent: %', array_to_string(v_errors, '; ')
-            USING ERRCODE = '22023', DETAIL = intent::text;
-    END IF;
     SELECT * INTO f FROM rag.intent_functions r WHERE r.name = intent ->> 'funcion';
     IF NOT f.read_only AND NOT confirm THEN
         RAISE EXCEPTION 'function % changes data: call again with confirm => true', f.name
@@ -75,6 +84,22 @@ BEGIN
 END;
 $$;
 
+CREATE OR REPLACE FUNCTION rag.execute_intent(intent jsonb, confirm boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_errors text[] := rag.validate_intent(intent);
+BEGIN
+    IF cardinality(v_errors) > 0 THEN
+        RAISE EXCEPTION 'invalid intent: %', array_to_string(v_errors, '; ')
+            USING ERRCODE = '22023', DETAIL = intent::text;
+    END IF;
+    RETURN rag._run_intent(intent, confirm);
+END;
+$$;
+
 -- Question in, answer out: parse -> validate -> execute; when no function
 -- matches, the documents answer (rag.answer). Says which path it took, and
 -- logs every call. The session (for follow-up questions) is the setting
@@ -92,19 +117,16 @@ DECLARE
     v_out jsonb;
     v_path text;
 BEGIN
-    v_intent := rag.parse_intent(question, reference_date, v_session);
+    SELECT p.intent, p.errors INTO v_intent, v_errors FROM rag._parse_intent_checked(question, reference_date, v_session) p;
     IF v_intent ->> 'funcion' IS NULL THEN
         v_path := 'rag_answer';
         v_out := jsonb_build_object('path', v_path, 'intent', v_intent, 'answer', rag.answer(question));
+    ELSIF cardinality(v_errors) > 0 THEN
+        v_path := 'rejected';
+        v_out := jsonb_build_object('path', v_path, 'intent', v_intent, 'errors', to_jsonb(v_errors));
     ELSE
-        v_errors := rag.validate_intent(v_intent);
-        IF cardinality(v_errors) > 0 THEN
-            v_path := 'rejected';
-            v_out := jsonb_build_object('path', v_path, 'intent', v_intent, 'errors', to_jsonb(v_errors));
-        ELSE
-            v_path := 'intent';
-            v_out := jsonb_build_object('path', v_path, 'intent', v_intent) || rag.execute_intent(v_intent);
-        END IF;
+        v_path := 'intent';
+        v_out := jsonb_build_object('path', v_path, 'intent', v_intent) || rag._run_intent(v_intent);
     END IF;
     INSERT INTO rag.conversation_turns (session_id, question, intent) VALUES (v_session, question, v_intent);
     INSERT INTO rag.intent_log (session_id, question, reference_date, intent, parser, confidence, validation_errors,
@@ -132,10 +154,45 @@ SELECT date_trunc('day', asked_at) AS day, parser, count(*) AS questions,
 FROM rag.intent_log
 GROUP BY 1, 2;
 
-DROP POLICY IF EXISTS own_rows ON rag.intent_log;
-CREATE POLICY own_rows ON rag.intent_log USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
-DROP POLICY IF EXISTS own_rows ON rag.conversation_turns;
-CREATE POLICY own_rows ON rag.conversation_turns USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
-GRANT SELECT ON rag.intent_functions, rag.intent_parse_stats, rag.intent_eval_runs TO rag_user;
-GRANT SELECT, INSERT ON rag.intent_log, rag.conversation_turns TO rag_user;
-REVOKE INSERT, UPDATE, DELETE ON rag.intent_functions FROM PUBLIC;
+-- The registry version (schema 0004): bumped by any change to the registry
+-- and to the catalog tables its parameters name ("x-catalog"), so each
+-- backend's cached registry, catalog values and example embeddings stay
+-- current. SECURITY DEFINER: whoever may write a catalog table bumps it
+-- without a grant on the version row.
+CREATE OR REPLACE FUNCTION rag.bump_intent_registry_version() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    UPDATE rag.intent_registry_version SET version = nextval('rag.intent_registry_version_seq');
+    RETURN NULL;
+END;
+$$;
+
+-- After a registry change: every catalog table it names gets the trigger
+-- that bumps the version (creating it needs the table's owner, as
+-- registering a function does).
+CREATE OR REPLACE FUNCTION rag.watch_intent_catalogs() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_table regclass;
+BEGIN
+    UPDATE rag.intent_registry_version SET version = nextval('rag.intent_registry_version_seq');
+    FOR v_table IN
+        SELECT DISTINCT (p.spec -> 'x-catalog' ->> 'table')::regclass
+          FROM rag.intent_functions f, jsonb_each(f.parameters -> 'properties') AS p(name, spec)
+         WHERE p.spec ? 'x-catalog'
+    LOOP
+        IF NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = v_table AND t.tgname = 'rag_intent_catalog_version') THEN
+            EXECUTE format('CREATE TRIGGER rag_intent_catalog_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE'
+                           ' ON %s FOR EACH STATEMENT EXECUTE FUNCTION rag.bump_intent_registry_version()', v_table);
+        END IF;
+    END LOOP;
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE TRIGGER intent_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
+    ON rag.intent_functions FOR EACH STATEMENT EXECUTE FUNCTION rag.watch_intent_catalogs();

@@ -1,4 +1,3 @@
--- requires: ventas.lineas
 -- The sample sales functions the intent dispatcher may call. Weeks run
 -- Monday to Sunday; all of them only read.
 
@@ -49,6 +48,3 @@ AS $$
      ORDER BY 2 DESC, 1
      LIMIT greatest(1, least(coalesce(limite, 5), 100))
 $$;
-
-GRANT USAGE ON SCHEMA ventas TO rag_user;
-GRANT SELECT ON ALL TABLES IN SCHEMA ventas TO rag_user;

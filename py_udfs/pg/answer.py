@@ -1,0 +1,66 @@
+"""Entry module of sql/idempotent/070_answer.sql: rag.answer.
+
+One crossing into Python per question: the question's vectors and language
+are computed here, in-process, and handed to the SQL search (rag._search),
+which then needs no Python of its own."""
+import json
+import time
+
+import numpy as np
+
+from .. import answer as compose_answer
+from .backend import encode, llm_config, model_row, query_features, require_question, run, vector_type
+
+
+def retrieve(plpy, question, k, tenant, filter_, model_name, rerank):
+    models = run(plpy, "SELECT rag._search_plan($1, $2, 'hybrid', $3, $4, $5) AS models",
+                 ["text", "int", "jsonb", "text", "bool"], [question, k, filter_, model_name, rerank])[0]["models"]
+    features = query_features(plpy, question, models, None)
+    return [dict(r) for r in run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
+                                       " filter => $7, model => $8, rerank => $9)",
+                                 ["text", "text[]", vector_type(plpy) + "[]", "text", "int", "text", "jsonb", "text",
+                                  "bool"],
+                                 [question, models, features["embeddings"], features["language"], k, tenant,
+                                  filter_, model_name, rerank])]
+
+
+def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False):
+    """Retrieve, check support, generate or extract, log; returns the JSON."""
+    require_question(plpy, question)
+    if not 1 <= max_sources <= 10:
+        plpy.error("sources must be between 1 and 10")
+    timings = {}
+    t0 = time.perf_counter()
+    row = model_row(plpy, model_name)
+    sources = retrieve(plpy, question, max(k, max_sources), tenant, filter_, model_name, bool(rerank))
+    sources = sources[:max_sources]
+    timings["retrieval_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+
+    def embed_fn(texts, _):
+        return np.vstack([encode(plpy, row, texts[:1], True), encode(plpy, row, texts[1:], False)])
+
+    cfg = llm_config(plpy)
+    result = compose_answer.compose(question, sources, embed_fn, cfg, max_sources)
+    timings.update(result["timings_ms"])
+    timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    cited = set(compose_answer.cited_numbers(result["answer"]))
+    out_sources = [{"n": n, "chunk_id": s["chunk_id"], "document_id": s["document_id"],
+                    "title": s["title"], "score": round(float(s["score"]), 6), "cited": n in cited}
+                   for n, s in enumerate(sources, start=1)]
+    model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()
+    run(plpy, "INSERT INTO rag.answer_log (tenant, question, chunk_ids, answer, supported, model, timings_ms, error)"
+              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text"],
+        [tenant, question, [s["chunk_id"] for s in sources], result["answer"], result["supported"], model_desc,
+         json.dumps(timings), result["error"]])
+    return json.dumps({
+        "answer": result["answer"],
+        "supported": result["supported"],
+        "language": result["language"],
+        "sources": out_sources,
+        "model": model_desc,
+        "embedding_model": row["name"],
+        "error": result["error"],
+        "guardrail": result.get("guardrail"),
+        "timings_ms": timings,
+    }, ensure_ascii=False)

@@ -1,0 +1,106 @@
+"""What every entry module shares within a backend: prepared plans cached
+for the backend's lifetime, embedding model rows, query encoding, endpoint
+settings read from the session, and the checks every entry point applies
+to a question."""
+import os
+
+from .. import embedding, llm
+from ..textutil import detect_language
+
+# One limit for every question a user sends (rag.answer, rag.parse_intent,
+# rag.ask): long enough for a pasted paragraph, short enough to embed fast.
+MAX_QUESTION_CHARS = 4000
+
+_plans = {}
+_vector_type = None
+
+
+def plan(plpy, sql, types=()):
+    """A prepared plan for `sql`, kept for the backend's lifetime."""
+    p = _plans.get(sql)
+    if p is None:
+        p = _plans[sql] = plpy.prepare(sql, list(types))
+    return p
+
+
+def run(plpy, sql, types=(), args=()):
+    return plpy.execute(plan(plpy, sql, types), list(args))
+
+
+def vector_type(plpy):
+    """pgvector's type, schema-qualified (entry points run with a pinned
+    search_path that does not include the extension's schema)."""
+    global _vector_type
+    if _vector_type is None:
+        _vector_type = run(plpy, "SELECT format('%I.vector', n.nspname) AS t FROM pg_extension e"
+                                 " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'vector'")[0]["t"]
+    return _vector_type
+
+
+def require_question(plpy, question):
+    if question is None or not question.strip():
+        plpy.error("question must not be empty")
+    if len(question) > MAX_QUESTION_CHARS:
+        plpy.error(f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+
+
+def model_row(plpy, name=None):
+    """The named embedding model, or the active one, as a dict."""
+    if name:
+        rows = run(plpy, "SELECT * FROM rag.embedding_models WHERE name = $1", ["text"], [name])
+        if not rows:
+            plpy.error(f"unknown embedding model {name!r}",
+                       hint="SELECT name FROM rag.embedding_models lists the registered models")
+    else:
+        rows = run(plpy, "SELECT * FROM rag.embedding_models WHERE active")
+        if not rows:
+            plpy.error("no active embedding model", hint="SELECT rag.activate_model('name')")
+    return dict(rows[0])
+
+
+def _llm_settings(plpy, names):
+    cols = ", ".join(f"current_setting('rag.{setting}', true) AS {key}" for key, setting in names)
+    return dict(run(plpy, f"SELECT {cols}")[0])
+
+
+def llm_config(plpy):
+    """The chat endpoint: rag.llm_base_url, rag.llm_model, rag.llm_api_key,
+    rag.llm_timeout_ms (session or role settings), else the server's
+    environment. The key stays in memory."""
+    settings = _llm_settings(plpy, [("base_url", "llm_base_url"), ("model", "llm_model"),
+                                    ("api_key", "llm_api_key"), ("timeout_ms", "llm_timeout_ms")])
+    try:
+        return llm.config_from(settings)
+    except llm.LLMError as exc:
+        plpy.error(str(exc))
+
+
+def embedding_endpoint(plpy):
+    """The OpenAI-compatible embeddings endpoint: rag.embedding_base_url (or
+    RAGSQL_EMBEDDING_BASE_URL, OPENAI_BASE_URL), with the LLM key and timeout."""
+    settings = _llm_settings(plpy, [("base_url", "embedding_base_url"), ("api_key", "llm_api_key"),
+                                    ("timeout_ms", "llm_timeout_ms")])
+    settings["base_url"] = settings["base_url"] or os.environ.get("RAGSQL_EMBEDDING_BASE_URL", "")
+    try:
+        return llm.config_from(settings)
+    except llm.LLMError as exc:
+        plpy.error(str(exc))
+
+
+def encode(plpy, row, texts, is_query):
+    """Vectors (numpy, normalised) of `texts` with the model of `row`; a
+    model failure is an SQL error naming the model."""
+    remote = embedding_endpoint(plpy) if row["provider"] == "openai" else None
+    try:
+        return embedding.encode(row, [t or "" for t in texts], is_query=is_query, remote=remote)
+    except Exception as exc:
+        plpy.error(f"embedding with model {row['name']!r} failed: {exc}")
+
+
+def query_features(plpy, query, model_names, language):
+    """What retrieval needs from Python about a query, in one call: its
+    vector for each named model (text form, in order) and its language (the
+    caller's, or detected)."""
+    vectors = [embedding.to_pgvector(encode(plpy, model_row(plpy, name), [query], True)[0])
+               for name in model_names or []]
+    return {"embeddings": vectors, "language": language or detect_language(query or "")}

@@ -1,0 +1,121 @@
+"""Entry module of sql/idempotent/120_intents.sql: rag.parse_intent,
+rag.validate_intent and rag._parse_intent_checked (what rag.ask uses: one
+crossing into Python parses and validates).
+
+The registry, the catalog values it names and the embeddings of its
+descriptions and examples are cached per backend and reloaded when
+rag.intent_registry_version changes (triggers bump it when the registry or
+a catalog table changes)."""
+import json
+from datetime import date
+
+from .. import intents, llm
+from ..answer import answer_language
+from .backend import encode, llm_config, model_row, require_question, run
+
+_registry = {"version": None, "functions": {}, "catalogs": {}, "vectors": {}}
+
+
+def _current_registry(plpy):
+    version = run(plpy, "SELECT version FROM rag.intent_registry_version")[0]["version"]
+    if version != _registry["version"]:
+        functions = {}
+        for r in run(plpy, "SELECT name, description_es, description_en, parameters::text AS parameters,"
+                           " target::text AS target, keywords, examples::text AS examples, enabled, read_only,"
+                           " allowed_role, arg_names::text AS arg_names FROM rag.intent_functions ORDER BY name"):
+            fn = dict(r)
+            for key in ("parameters", "examples", "arg_names"):
+                fn[key] = json.loads(fn[key])
+            functions[fn["name"]] = fn
+        _registry.update(version=version, functions=functions, catalogs=_read_catalogs(plpy, functions.values()),
+                         vectors={})
+    return _registry
+
+
+def _read_catalogs(plpy, functions):
+    """Allowed values per catalog parameter, read from the tables the registry names."""
+    catalogs = {}
+    for fn in functions:
+        for param, spec in fn["parameters"].get("properties", {}).items():
+            cat = spec.get("x-catalog")
+            if cat and param not in catalogs:
+                sql = run(plpy, "SELECT format('SELECT DISTINCT %I::text AS v FROM %s', $1::text,"
+                                " $2::regclass::text) AS sql", ["text", "text"], [cat["column"], cat["table"]])[0]["sql"]
+                catalogs[param] = [r["v"] for r in plpy.execute(sql)]
+    return catalogs
+
+
+def _function_vectors(plpy, registry, row, functions):
+    """Embeddings of each function's descriptions and example questions."""
+    vectors = registry["vectors"].get(row["name"])
+    if vectors is None:
+        vectors = registry["vectors"][row["name"]] = {
+            f["name"]: encode(plpy, row, [f["description_es"], f["description_en"]]
+                              + [e["question"] for e in f["examples"]], True)
+            for f in functions}
+    return vectors
+
+
+def _validate(plpy, registry, intent):
+    fn = registry["functions"].get(intent.get("funcion")) if isinstance(intent, dict) else None
+    allowed = bool(fn) and run(plpy, "SELECT pg_has_role(current_user, $1, 'MEMBER') AS ok", ["name"],
+                               [fn["allowed_role"]])[0]["ok"]
+    return intents.validate(intent, fn, registry["catalogs"], allowed)
+
+
+def _parse(plpy, question, reference_date, session_id, parser):
+    """(intent, validation errors) for a question."""
+    require_question(plpy, question)
+    if parser not in ("auto", "rules", "llm"):
+        plpy.error(f"parser must be auto, rules or llm, got {parser!r}")
+    ref = date.fromisoformat(reference_date)
+    registry = _current_registry(plpy)
+    functions = [f for f in registry["functions"].values() if f["enabled"]]
+    row = model_row(plpy, None)
+    vectors = _function_vectors(plpy, registry, row, functions)
+    q = encode(plpy, row, [question], True)[0]
+    similarity = {name: float((v @ q).max()) for name, v in vectors.items()}
+    history = []
+    if session_id:
+        history = [json.loads(r["intent"]) for r in run(
+            plpy, "SELECT intent::text AS intent FROM rag.conversation_turns WHERE asked_by = current_user"
+                  " AND session_id = $1 AND intent ? 'funcion' AND intent->>'funcion' IS NOT NULL"
+                  " ORDER BY id DESC LIMIT 3", ["text"], [session_id])]
+    out = intents.parse(question, ref, functions, registry["catalogs"], lambda n: similarity.get(n, 0.0), history,
+                        answer_language(question))
+    cfg = llm_config(plpy)
+    if parser == "llm" or (parser == "auto" and cfg.configured and out["parser"] != "rules+history"):
+        if not cfg.configured:
+            plpy.error("parser => 'llm' needs an LLM endpoint (rag.llm_base_url)")
+        # The model's intent goes through the same validation; when it
+        # fails, the rules' intent stands.
+        try:
+            got = intents.parse_llm_reply(llm.chat(cfg, intents.llm_messages(question, ref, functions,
+                                                                              registry["catalogs"]),
+                                                   max_tokens=200, json_mode=True))
+            errors = [] if got.get("funcion") is None else _validate(plpy, registry, got)
+            if not errors:
+                got.update(parser="llm", confianza=out.get("confianza"))
+                return got, []
+            out["llm_errors"] = errors
+        except (llm.LLMError, ValueError) as exc:
+            out["llm_errors"] = [str(exc)]
+        out["parser"] = "rules+embedding (llm fallback)"
+    return out, ([] if out["funcion"] is None else _validate(plpy, registry, out))
+
+
+def parse_intent(plpy, question, reference_date, session_id, parser):
+    return json.dumps(_parse(plpy, question, reference_date, session_id, parser)[0], ensure_ascii=False)
+
+
+def parse_intent_checked(plpy, question, reference_date, session_id, parser):
+    intent, errors = _parse(plpy, question, reference_date, session_id, parser)
+    return {"intent": json.dumps(intent, ensure_ascii=False), "errors": errors}
+
+
+def validate_intent(plpy, intent_text):
+    try:
+        intent = json.loads(intent_text) if intent_text is not None else None
+    except ValueError:
+        return ["intent is not valid JSON"]
+    return _validate(plpy, _current_registry(plpy), intent)
