@@ -1,12 +1,7 @@
-"""Second-stage rerankers.
-
-- cross-encoder: a sentence-transformers CrossEncoder by name or local path
-  (production: e.g. BAAI/bge-reranker-v2-m3), loaded once per backend.
-- signals: an offline rescoring of the candidate pool from signals the
-  first stage flattens into ranks: the embedding cosine itself, the
-  IDF-weighted share of the question's terms a chunk covers, and optionally
-  a second embedding model's cosine. Weights chosen on XQuAD Spanish and
-  checked on English (README, "Reranking").
+"""The cross-encoder reranker: a sentence-transformers CrossEncoder by name
+or local path (production: e.g. BAAI/bge-reranker-v2-m3), loaded once per
+backend. (The offline 'signals' reranker is plain SQL:
+sql/idempotent/065_rerank.sql.)
 """
 import os
 import threading
@@ -15,8 +10,6 @@ import numpy as np
 
 _cross = {}
 _lock = threading.Lock()
-
-DEFAULT_SIGNAL_WEIGHTS = {"cosine": 1.0, "coverage": 0.5, "secondary_cosine": 0.0, "rrf": 0.0}
 
 
 class RerankError(RuntimeError):
@@ -44,25 +37,3 @@ def cross_encoder_scores(ref, query, texts, batch_size=16):
     scores = cross_encoder(ref).predict([(query, t) for t in texts], batch_size=batch_size,
                                         show_progress_bar=False)
     return [float(s) for s in np.asarray(scores).reshape(len(texts), -1)[:, -1]]
-
-
-def _minmax(values):
-    v = np.asarray([np.nan if x is None else x for x in values], dtype=float)
-    if np.all(np.isnan(v)):
-        return np.zeros(len(v))
-    lo, hi = np.nanmin(v), np.nanmax(v)
-    out = (v - lo) / (hi - lo) if hi > lo else np.ones(len(v))
-    return np.nan_to_num(out, nan=0.0)
-
-
-def signal_scores(rows, weights=None):
-    """rows: dicts with cosine, coverage, secondary_cosine (may be None), rrf.
-    Each signal is min-max normalised over the pool, then weighted."""
-    w = dict(DEFAULT_SIGNAL_WEIGHTS, **(weights or {}))
-    if not rows:
-        return []
-    total = np.zeros(len(rows))
-    for name, weight in w.items():
-        if weight:
-            total += weight * _minmax([r.get(name) for r in rows])
-    return [float(x) for x in total]

@@ -3,7 +3,8 @@
   python -m ragsql ingest PATH... [--tenant T] [--sync]   load files (.md .txt .html .pdf)
   python -m ragsql ask "question" [--tenant T]            rag.answer from the shell
   python -m ragsql search "query" [-k 10]                 rag.search from the shell
-  python -m ragsql demo [PATH]                            load the samples and answer questions
+  python -m ragsql demo [PATH]                            install the demo sales domain, load the samples,
+                                                          answer questions
 """
 import argparse
 import json
@@ -12,7 +13,7 @@ import textwrap
 
 import psycopg
 
-from . import ROOT, db, readers
+from . import ROOT, db, readers, sqlfiles
 
 DEMO_QUESTIONS = [
     "¿Qué política de devoluciones aplica a mayoristas?",
@@ -89,6 +90,8 @@ def cmd_search(args, conn=None):
 
 def cmd_demo(args):
     conn = db.connect()
+    print("== installing the demo sales domain (schema ventas and its intent functions)")
+    sqlfiles.install_demo(conn)
     print("== loading the sample corpus")
     ns = argparse.Namespace(paths=[args.path], tenant="demo", progress=True)
     cmd_ingest(ns, conn)

@@ -11,32 +11,39 @@ def connect(url=None, autocommit=True):
 
 
 def queued(conn, model=None):
-    return conn.execute(
-        "SELECT count(*) FROM rag.embedding_queue q JOIN rag.embedding_models m ON m.id = q.model_id"
-        " WHERE q.attempts < 5 AND (%s::text IS NULL OR m.name = %s)", (model, model)).fetchone()[0]
+    return conn.execute("SELECT coalesce(sum(queued), 0)::bigint FROM rag.embedding_queue_status"
+                        " WHERE %s::text IS NULL OR model = %s", (model, model)).fetchone()[0]
 
 
 def drain_queue(conn, batch_size=32, model=None, progress=True, desc="embedding"):
-    """Embed everything queued, one short transaction per batch (autocommit
-    connection). Returns the number of chunks embedded."""
+    """Embed everything queued with CALL rag.drain_embedding_queue (one short
+    transaction per batch; needs an autocommit connection), showing its
+    progress messages as a bar. Returns the number of chunks embedded."""
     total = queued(conn, model)
     bar = None
     if progress and total:
         from tqdm import tqdm
         bar = tqdm(total=total, desc=desc, unit="chunk")
     done = 0
-    try:
-        while True:
-            n = conn.execute("SELECT rag.process_embedding_queue(%s, %s)", (batch_size, model)).fetchone()[0]
-            if n == 0:
-                break
-            done += n
+
+    def on_notice(diag):
+        nonlocal done
+        msg = diag.message_primary or ""
+        if msg.startswith("rag.drain: "):
+            n = int(msg.split()[1])
             if bar:
-                bar.update(n)
+                bar.update(n - done)
+            done = n
+
+    conn.add_notice_handler(on_notice)
+    try:
+        conn.execute("SET client_min_messages = debug1")
+        conn.execute("CALL rag.drain_embedding_queue(%s, %s)", (batch_size, model))
     finally:
+        conn.execute("RESET client_min_messages")
+        conn.remove_notice_handler(on_notice)
         if bar:
             bar.close()
-    conn.execute("SELECT rag.refresh_text_stats()")
     failed = conn.execute("SELECT coalesce(sum(failed), 0), max(last_error) FROM rag.embedding_queue_status").fetchone()
     if failed[0]:
         print(f"warning: {failed[0]} chunks could not be embedded: {failed[1]}")

@@ -11,6 +11,8 @@ import pytest
 from alembic import command
 from alembic.config import Config
 
+from ragsql import sqlfiles
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -49,6 +51,8 @@ TEST_DB = os.environ.get("RAGSQL_TEST_DB", "ragsql_test")
 def db_url():
     url = recreate_db(TEST_DB)
     command.upgrade(alembic_cfg(url), "head")
+    with psycopg.connect(url, autocommit=True) as c:
+        sqlfiles.install_demo(c)  # the sales domain the intent tests call
     yield url
 
 
