@@ -1,9 +1,9 @@
-"""make eval-intents: the golden set of questions (tests/data/golden_intents.jsonl)
+"""make eval-intents: the golden set of questions (data/golden_intents.jsonl)
 through rag.parse_intent, rag.validate_intent and rag.execute_intent.
 
-- exactitud: function and every parameter exactly as expected (in-scope questions);
-- cobertura: in-scope questions parsed into a valid, executable intent;
-- rechazo: out-of-scope questions answered with "funcion": null;
+- accuracy: function and every parameter exactly as expected (in-scope questions);
+- coverage: in-scope questions parsed into a valid, executable intent;
+- rejection: out-of-scope questions answered with "funcion": null;
 - latency: parse + validate + execute per question (median, warm backend).
 
     python -m ragsql.eval_intents [--llm-url URL] [--verbose]
@@ -18,7 +18,7 @@ import time
 
 from . import ROOT, db
 
-GOLDEN = ROOT / "tests" / "data" / "golden_intents.jsonl"
+GOLDEN = ROOT / "data" / "golden_intents.jsonl"
 
 
 def load():
@@ -52,7 +52,7 @@ def run(conn, cases, verbose=False, parser="rules"):
             misses.append((c, intent))
     n_out = len(cases) - n_in
     res = {"cases": len(cases), "in_scope": n_in, "out_of_scope": n_out,
-           "exactitud": exact / n_in, "cobertura": covered / n_in, "rechazo": rejected / n_out,
+           "accuracy": exact / n_in, "coverage": covered / n_in, "rejection": rejected / n_out,
            "median_ms": statistics.median(times), "p95_ms": sorted(times)[int(0.95 * len(times)) - 1]}
     res["misses"] = [{"q": c["q"], "ref": c["ref"], "want": {"funcion": c["funcion"], "parametros": c["parametros"]},
                       "got": {"funcion": intent["funcion"], "parametros": intent["parametros"]}}
@@ -80,15 +80,15 @@ def main(argv=None):
     else:
         print("no LLM endpoint (make llm, or RAGSQL_LLM_BASE_URL): rules parser only")
     for name, r in results.items():
-        conn.execute("INSERT INTO rag.intent_eval_runs (parser, cases, exactitud, cobertura, rechazo, median_ms, misses)"
+        conn.execute("INSERT INTO rag.intent_eval_runs (parser, cases, accuracy, coverage, rejection, median_ms, misses)"
                      " VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                     (name, r["cases"], r["exactitud"], r["cobertura"], r["rechazo"], r["median_ms"],
+                     (name, r["cases"], r["accuracy"], r["coverage"], r["rejection"], r["median_ms"],
                       json.dumps(r["misses"], ensure_ascii=False)))
     r = results["rules"]
     print(f"\nintent golden set: {r['cases']} questions ({r['in_scope']} in scope, {r['out_of_scope']} out of scope)")
-    print(f"{'parser':8} {'exactitud':>9} {'cobertura':>9} {'rechazo':>8} {'median ms':>10} {'p95 ms':>8}")
+    print(f"{'parser':8} {'accuracy':>9} {'coverage':>9} {'rejection':>9} {'median ms':>10} {'p95 ms':>8}")
     for name, r in results.items():
-        print(f"{name:8} {r['exactitud']:9.3f} {r['cobertura']:9.3f} {r['rechazo']:8.3f} "
+        print(f"{name:8} {r['accuracy']:9.3f} {r['coverage']:9.3f} {r['rejection']:9.3f} "
               f"{r['median_ms']:10.1f} {r['p95_ms']:8.1f}")
     print("stored: SELECT * FROM rag.intent_eval_runs ORDER BY run_at DESC;")
     return 0

@@ -10,6 +10,7 @@ import psycopg
 import pytest
 from alembic import command
 from alembic.config import Config
+from psycopg.rows import dict_row
 
 from ragsql import sqlfiles
 
@@ -58,7 +59,7 @@ def db_url():
 
 @pytest.fixture
 def conn(db_url):
-    with psycopg.connect(db_url, autocommit=True) as c:
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
         yield c
 
 

@@ -1,52 +1,77 @@
 """Intent parsing, validation and execution against the sample sales domain."""
 import json
+from pathlib import Path
 
 import psycopg
 import pytest
 
-from ragsql import eval_intents
-
+GOLDEN = Path(__file__).resolve().parent.parent / "data" / "golden_intents.jsonl"
 ABASTO_WEEK = {"funcion": "obtenerVentasSucursal", "resumen": "Ventas totales en la sucursal Abasto esta semana",
                "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-22", "fechaFin": "2024-07-28"}}
 
 
-def parse(conn, q, ref="2024-07-24", session=None):
-    return conn.execute("SELECT rag.parse_intent(%s, %s, %s)", (q, ref, session)).fetchone()[0]
+def parse(conn, q, ref="2024-07-24", session=None, parser="auto"):
+    return conn.execute("SELECT rag.parse_intent(%s, %s, %s, parser => %s) AS intent",
+                        (q, ref, session, parser)).fetchone()["intent"]
 
 
 def validate(conn, intent):
-    return conn.execute("SELECT rag.validate_intent(%s::jsonb)", (json.dumps(intent),)).fetchone()[0]
+    return conn.execute("SELECT rag.validate_intent(%s::jsonb) AS errors", (json.dumps(intent),)).fetchone()["errors"]
 
 
 def execute(conn, intent, confirm=False):
-    return conn.execute("SELECT rag.execute_intent(%s::jsonb, %s)", (json.dumps(intent), confirm)).fetchone()[0]
+    return conn.execute("SELECT rag.execute_intent(%s::jsonb, %s) AS outcome",
+                        (json.dumps(intent), confirm)).fetchone()["outcome"]
 
 
 def sales_fingerprint(conn):
-    return conn.execute("SELECT count(*), sum(monto), (SELECT count(*) FROM ventas.sucursales),"
-                        " (SELECT count(*) FROM ventas.productos) FROM ventas.lineas").fetchone()
+    return conn.execute("SELECT count(*) AS lines, sum(monto) AS amount,"
+                        " (SELECT count(*) FROM ventas.sucursales) AS branches,"
+                        " (SELECT count(*) FROM ventas.productos) AS products FROM ventas.lineas").fetchone()
 
 
-def test_issue_example(conn):
+def test_sales_question_parses_validates_and_executes(conn):
     intent = parse(conn, "¿Cuáles fueron las ventas totales de la sucursal Abasto esta semana?")
     assert intent["funcion"] == "obtenerVentasSucursal"
     assert intent["parametros"] == ABASTO_WEEK["parametros"]
     assert intent["parser"] == "rules+embedding" and 0 < intent["confianza"] <= 1
+    assert validate(conn, intent) == []
     out = execute(conn, intent)
-    want = conn.execute("SELECT sum(l.monto) FROM ventas.lineas l JOIN ventas.sucursales s ON s.id = l.sucursal_id"
-                        " WHERE s.nombre = 'Abasto' AND l.fecha BETWEEN '2024-07-22' AND '2024-07-28'").fetchone()[0]
+    want = conn.execute("SELECT sum(l.monto) AS total FROM ventas.lineas l"
+                        " JOIN ventas.sucursales s ON s.id = l.sucursal_id WHERE s.nombre = 'Abasto'"
+                        " AND l.fecha BETWEEN '2024-07-22' AND '2024-07-28'").fetchone()["total"]
     assert float(out["result"]) == float(want) > 0
     assert out["rows"] == 1 and out["funcion"] == "obtenerVentasSucursal"
 
 
-def test_golden_set_targets(conn):
-    r = eval_intents.run(conn, eval_intents.load())
-    assert r["cases"] >= 80 and len(r["misses"]) == r["cases"] - round(
-        r["exactitud"] * r["in_scope"] + r["rechazo"] * r["out_of_scope"])
-    assert r["exactitud"] >= 0.90 and r["cobertura"] >= 0.95 and r["rechazo"] >= 0.90, r
+def test_golden_set_meets_accuracy_coverage_and_rejection_targets(conn):
+    """accuracy: in-scope questions parsed to exactly the expected function and
+    parameters; coverage: in-scope questions parsed to an intent that validates
+    and executes; rejection: out-of-scope questions parsed to "funcion": null."""
+    cases = [json.loads(line) for line in GOLDEN.read_text(encoding="utf-8").splitlines() if line.strip()]
+    in_scope = [c for c in cases if c["funcion"]]
+    out_of_scope = [c for c in cases if not c["funcion"]]
+    exact, covered, rejected, misses = 0, 0, 0, []
+    for c in cases:
+        intent = parse(conn, c["q"], c["ref"], parser="rules")
+        runs = bool(intent["funcion"]) and validate(conn, intent) == []
+        if runs:
+            execute(conn, intent)
+        if c["funcion"]:
+            good = (intent["funcion"], intent["parametros"]) == (c["funcion"], c["parametros"])
+            exact, covered = exact + good, covered + runs
+        else:
+            good = intent["funcion"] is None
+            rejected += good
+        if not good:
+            misses.append((c["q"], c["ref"], intent["funcion"], intent["parametros"]))
+    accuracy, coverage = exact / len(in_scope), covered / len(in_scope)
+    rejection = rejected / len(out_of_scope)
+    assert len(cases) >= 80
+    assert accuracy >= 0.90 and coverage >= 0.95 and rejection >= 0.90, (accuracy, coverage, rejection, misses)
 
 
-def test_rows_result(conn):
+def test_top_products_returns_named_rows_sorted_by_units(conn):
     out = execute(conn, {"funcion": "topProductos", "parametros": {"fechaInicio": "2024-07-01",
                                                                   "fechaFin": "2024-07-31", "limite": 3}})
     assert out["rows"] == 3 and set(out["result"][0]) == {"producto", "unidades", "total"}
@@ -55,28 +80,37 @@ def test_rows_result(conn):
 
 
 @pytest.mark.parametrize("intent,error", [
-    ({"funcion": "borrarTodo", "parametros": {}}, "unknown function 'borrarTodo'"),
-    ({"parametros": {}}, "funcion is missing"),
-    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-01"}},
-     "missing required parameter 'fechaFin'"),
-    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": 5, "fechaInicio": "2024-07-01",
-                                                         "fechaFin": "2024-07-02"}}, "sucursal must be a string"),
-    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Narnia", "fechaInicio": "2024-07-01",
-                                                         "fechaFin": "2024-07-02"}},
-     "sucursal 'Narnia' is not in ventas.sucursales"),
-    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-02-30",
-                                                         "fechaFin": "2024-07-02"}}, "fechaInicio must be a date"),
-    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-09",
-                                                         "fechaFin": "2024-07-02"}}, "date range is inverted"),
-    ({"funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-01",
-                                                         "fechaFin": "2024-07-02", "extra": 1}},
-     "unexpected parameter 'extra'"),
-    ({"funcion": "topProductos", "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02",
-                                                "limite": "5"}}, "limite must be an integer"),
-    ({"funcion": "topProductos", "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02",
-                                                "limite": 1000}}, "limite must be <= 100"),
-    ({"funcion": "obtenerVentasSucursal", "parametros": "Abasto"}, "parametros must be a JSON object"),
-    (["obtenerVentasSucursal"], "intent must be a JSON object"),
+    pytest.param({"funcion": "borrarTodo", "parametros": {}}, "unknown function 'borrarTodo'",
+                 id="unknown function"),
+    pytest.param({"parametros": {}}, "funcion is missing", id="no function"),
+    pytest.param({"funcion": "obtenerVentasSucursal",
+                  "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-01"}},
+                 "missing required parameter 'fechaFin'", id="missing required parameter"),
+    pytest.param({"funcion": "obtenerVentasSucursal",
+                  "parametros": {"sucursal": 5, "fechaInicio": "2024-07-01", "fechaFin": "2024-07-02"}},
+                 "sucursal must be a string", id="wrong type"),
+    pytest.param({"funcion": "obtenerVentasSucursal",
+                  "parametros": {"sucursal": "Narnia", "fechaInicio": "2024-07-01", "fechaFin": "2024-07-02"}},
+                 "sucursal 'Narnia' is not in ventas.sucursales", id="value not in catalog"),
+    pytest.param({"funcion": "obtenerVentasSucursal",
+                  "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-02-30", "fechaFin": "2024-07-02"}},
+                 "fechaInicio must be a date", id="impossible date"),
+    pytest.param({"funcion": "obtenerVentasSucursal",
+                  "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-09", "fechaFin": "2024-07-02"}},
+                 "date range is inverted", id="inverted date range"),
+    pytest.param({"funcion": "obtenerVentasSucursal",
+                  "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-01", "fechaFin": "2024-07-02",
+                                 "extra": 1}},
+                 "unexpected parameter 'extra'", id="unexpected parameter"),
+    pytest.param({"funcion": "topProductos",
+                  "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02", "limite": "5"}},
+                 "limite must be an integer", id="string for an integer"),
+    pytest.param({"funcion": "topProductos",
+                  "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02", "limite": 1000}},
+                 "limite must be <= 100", id="above maximum"),
+    pytest.param({"funcion": "obtenerVentasSucursal", "parametros": "Abasto"}, "parametros must be a JSON object",
+                 id="parameters not an object"),
+    pytest.param(["obtenerVentasSucursal"], "intent must be a JSON object", id="intent not an object"),
 ])
 def test_invalid_intents_are_rejected_and_nothing_runs(conn, intent, error):
     before = sales_fingerprint(conn)
@@ -87,9 +121,9 @@ def test_invalid_intents_are_rejected_and_nothing_runs(conn, intent, error):
 
 
 @pytest.mark.parametrize("value", [
-    "Abasto'; DROP TABLE ventas.lineas; --",
-    "Abasto\" OR 1=1 --",
-    "'); DELETE FROM ventas.lineas; SELECT ('",
+    pytest.param("Abasto'; DROP TABLE ventas.lineas; --", id="drop table"),
+    pytest.param("Abasto\" OR 1=1 --", id="or 1=1"),
+    pytest.param("'); DELETE FROM ventas.lineas; SELECT ('", id="delete"),
 ])
 def test_injection_in_values_is_data_not_sql(conn, value):
     before = sales_fingerprint(conn)
@@ -104,7 +138,7 @@ def test_injection_in_values_is_data_not_sql(conn, value):
     assert sales_fingerprint(conn) == before
 
 
-def test_malformed_json_and_bad_questions(conn):
+def test_malformed_json_and_empty_or_overlong_questions_are_errors(conn):
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         conn.execute("SELECT rag.execute_intent('{\"funcion\": ')")
     for q, msg in [(None, "question must not be empty"), ("  ", "question must not be empty"),
@@ -113,12 +147,12 @@ def test_malformed_json_and_bad_questions(conn):
             conn.execute("SELECT rag.parse_intent(%s)", (q,))
 
 
-def test_out_of_scope_is_null_with_reason(conn):
+def test_out_of_scope_question_gets_null_function_and_a_reason(conn):
     intent = parse(conn, "¿Cuál es la capital de Francia?")
     assert intent["funcion"] is None and intent["razon"]
 
 
-def test_disabled_and_role_restricted_functions(conn):
+def test_disabled_function_is_never_chosen_and_a_restricted_role_fails_validation(conn):
     conn.execute("UPDATE rag.intent_functions SET enabled = false WHERE name = 'ventasPorSucursal'")
     try:
         errs = validate(conn, {"funcion": "ventasPorSucursal",
@@ -162,37 +196,41 @@ def test_registering_a_function_is_one_insert_and_writes_need_confirmation(conn)
         intent = {"funcion": "registrarNota", "parametros": {"sucursal": "Flores", "texto": "revisar heladera"}}
         with pytest.raises(psycopg.Error, match="changes data: call again with confirm => true"):
             execute(conn, intent)
-        assert conn.execute("SELECT count(*) FROM ventas.notas").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) AS notes FROM ventas.notas").fetchone()["notes"] == 0
         out = execute(conn, intent, confirm=True)
         assert out["result"] == 1
-        assert conn.execute("SELECT sucursal, texto FROM ventas.notas").fetchone() == ("Flores", "revisar heladera")
+        assert conn.execute("SELECT sucursal, texto FROM ventas.notas").fetchall() == [
+            {"sucursal": "Flores", "texto": "revisar heladera"}]
     finally:
         conn.execute("DELETE FROM rag.intent_functions WHERE name = 'registrarNota'")
         conn.execute("DROP TABLE ventas.notas")
         conn.execute("DROP FUNCTION ventas.registrar_nota(text, text)")
 
 
-def test_rag_ask_paths_and_log(conn):
+def test_ask_takes_the_intent_or_document_path_keeps_follow_ups_and_logs_every_call(conn):
     conn.execute("SET rag.session_id = 'test-ask'")
     try:
-        out = conn.execute("SELECT rag.ask('¿Cuánto vendió Palermo la semana pasada?', '2024-07-24')").fetchone()[0]
+        out = conn.execute("SELECT rag.ask('¿Cuánto vendió Palermo la semana pasada?', '2024-07-24') AS reply"
+                           ).fetchone()["reply"]
         assert out["path"] == "intent" and out["funcion"] == "obtenerVentasSucursal" and float(out["result"]) > 0
-        follow = conn.execute("SELECT rag.ask('¿y en Abasto?', '2024-07-24')").fetchone()[0]
+        follow = conn.execute("SELECT rag.ask('¿y en Abasto?', '2024-07-24') AS reply").fetchone()["reply"]
         assert follow["path"] == "intent" and follow["intent"]["parser"] == "rules+history"
         assert follow["parametros"] == {"sucursal": "Abasto", "fechaInicio": "2024-07-15", "fechaFin": "2024-07-21"}
-        docs = conn.execute("SELECT rag.ask('¿Quién ganó el mundial de 1986?')").fetchone()[0]
+        docs = conn.execute("SELECT rag.ask('¿Quién ganó el mundial de 1986?') AS reply").fetchone()["reply"]
         assert docs["path"] == "rag_answer" and "answer" in docs["answer"]
         log = conn.execute("SELECT path, executed_function, row_count FROM rag.intent_log"
                            " WHERE session_id = 'test-ask' ORDER BY id").fetchall()
-        assert log == [("intent", "obtenerVentasSucursal", 1), ("intent", "obtenerVentasSucursal", 1),
-                       ("rag_answer", None, None)]
-        assert conn.execute("SELECT count(*) FROM rag.intent_parse_stats").fetchone()[0] >= 1
-        assert conn.execute("SELECT rag_ask('ventas por sucursal ayer') ->> 'path'").fetchone()[0] == "intent"
+        assert log == [{"path": "intent", "executed_function": "obtenerVentasSucursal", "row_count": 1},
+                       {"path": "intent", "executed_function": "obtenerVentasSucursal", "row_count": 1},
+                       {"path": "rag_answer", "executed_function": None, "row_count": None}]
+        assert conn.execute("SELECT count(*) AS n FROM rag.intent_parse_stats").fetchone()["n"] >= 1
+        short = conn.execute("SELECT rag_ask('ventas por sucursal ayer') AS reply").fetchone()["reply"]
+        assert short["path"] == "intent"
     finally:
         conn.execute("RESET rag.session_id")
 
 
-def test_llm_parser_is_validated_like_any_other(conn):
+def test_llm_parser_output_is_validated_and_falls_back_to_the_rules(conn):
     from .fake_openai import FakeOpenAI
     replies = []
 
@@ -221,8 +259,7 @@ def test_llm_parser_is_validated_like_any_other(conn):
             server.mode = "error"
             got = parse(conn, "Ventas de Belgrano este mes")
             assert got["parser"] == "rules+embedding (llm fallback)" and "HTTP 500" in got["llm_errors"][0]
-            got = conn.execute("SELECT rag.parse_intent('Ventas de Belgrano este mes', '2024-07-24',"
-                               " parser => 'rules')").fetchone()[0]
+            got = parse(conn, "Ventas de Belgrano este mes", parser="rules")
             assert got["parser"] == "rules+embedding"
         finally:
             conn.execute("RESET rag.llm_base_url")
