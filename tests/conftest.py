@@ -59,6 +59,7 @@ def db_url():
 
 @pytest.fixture
 def conn(db_url):
+    """Autocommit; rows come back as dicts keyed by column name."""
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
         yield c
 
@@ -72,15 +73,21 @@ def tenant(conn):
 
 
 def ingest(conn, content, title=None, metadata=None, tenant="default", sync=True, **kw):
+    """rag.ingest_document with keyword arguments; returns the document id.
+    Works on any connection, whatever its row factory."""
     args = ", ".join(f"{k} => %({k})s" for k in kw)
     sql = ("SELECT rag.ingest_document(%(content)s, title => %(title)s, metadata => %(metadata)s::jsonb,"
-           " tenant => %(tenant)s, sync => %(sync)s" + (", " + args if args else "") + ")")
+           " tenant => %(tenant)s, sync => %(sync)s" + (", " + args if args else "") + ") AS document_id")
     params = dict(content=content, title=title, metadata=json.dumps(metadata or {}), tenant=tenant,
                   sync=sync, **kw)
-    return conn.execute(sql, params).fetchone()[0]
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute(sql, params).fetchone()["document_id"]
 
 
 def counts(conn):
-    return conn.execute("SELECT (SELECT count(*) FROM rag.documents), (SELECT count(*) FROM rag.chunks),"
-                        " (SELECT count(*) FROM rag.embeddings), (SELECT count(*) FROM rag.embedding_queue)"
-                        ).fetchone()
+    """Row counts of the tables ingestion writes to, as a dict."""
+    with conn.cursor(row_factory=dict_row) as cur:
+        return cur.execute("SELECT (SELECT count(*) FROM rag.documents) AS documents,"
+                           " (SELECT count(*) FROM rag.chunks) AS chunks,"
+                           " (SELECT count(*) FROM rag.embeddings) AS embeddings,"
+                           " (SELECT count(*) FROM rag.embedding_queue) AS queued").fetchone()

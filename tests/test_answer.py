@@ -5,6 +5,7 @@ import re
 
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from .conftest import ingest
 from .fake_openai import FakeOpenAI
@@ -34,7 +35,7 @@ def docs(conn, tenant):
 
 
 def answer(conn, question, tenant):
-    return conn.execute("SELECT rag.answer(%s, tenant => %s)", (question, tenant)).fetchone()[0]
+    return conn.execute("SELECT rag.answer(%s, tenant => %s) AS answer", (question, tenant)).fetchone()["answer"]
 
 
 def citations(text):
@@ -54,7 +55,7 @@ def test_answer_cites_only_retrieved_sources(conn, tenant, docs):
     assert set(r["timings_ms"]) >= {"retrieval_ms", "total_ms"}
 
 
-def test_english_question(conn, tenant, docs):
+def test_english_question_gets_an_english_answer(conn, tenant, docs):
     r = answer(conn, "How long are refurbished products covered?", tenant)
     assert r["supported"] and "6 months" in r["answer"]
     assert r["language"] == "en"
@@ -73,22 +74,23 @@ def test_off_topic_gets_no_information_answer(conn, tenant, docs, question, refu
     assert citations(r["answer"]) == set()
 
 
-def test_rag_answer_without_schema_prefix(conn, db_url):
-    with psycopg.connect(db_url, autocommit=True) as c:
+def test_public_rag_answer_works_without_the_rag_schema_on_the_path(conn, db_url):
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
         c.execute("SET search_path = public")
-        r = c.execute("SELECT rag_answer('¿Quién ganó el mundial de 1986?')").fetchone()[0]
+        r = c.execute("SELECT rag_answer('¿Quién ganó el mundial de 1986?') AS answer").fetchone()["answer"]
     assert set(r) >= {"answer", "sources", "model", "timings_ms"}
 
 
-def test_answers_are_logged(conn, tenant, docs):
+def test_answers_are_logged_with_their_sources(conn, tenant, docs):
     q = "¿Cuántos días tienen los minoristas para devolver productos?"
     r = answer(conn, q, tenant)
     row = conn.execute("SELECT answer, chunk_ids, model, supported, timings_ms, error FROM rag.answer_log"
                        " WHERE question = %s AND tenant = %s ORDER BY id DESC LIMIT 1", (q, tenant)).fetchone()
-    assert row[0] == r["answer"]
-    assert row[1] == [s["chunk_id"] for s in r["sources"]]
-    assert row[2] == "extractive" and row[3] is True and "retrieval_ms" in row[4] and row[5] is None
-    assert conn.execute("SELECT count(*) FROM rag.answers WHERE question = %s", (q,)).fetchone()[0] >= 1
+    assert row["answer"] == r["answer"]
+    assert row["chunk_ids"] == [s["chunk_id"] for s in r["sources"]]
+    assert row["model"] == "extractive" and row["supported"] is True and "retrieval_ms" in row["timings_ms"]
+    assert row["error"] is None
+    assert conn.execute("SELECT count(*) AS n FROM rag.answers WHERE question = %s", (q,)).fetchone()["n"] >= 1
 
 
 @pytest.mark.parametrize("question,msg", [
@@ -97,11 +99,11 @@ def test_answers_are_logged(conn, tenant, docs):
     ("   ", "question must not be empty"),
     ("x" * 5000, "the limit is 4000"),
 ])
-def test_bad_questions(conn, question, msg):
-    before = conn.execute("SELECT count(*) FROM rag.answer_log").fetchone()[0]
+def test_empty_or_too_long_questions_are_rejected_and_not_logged(conn, question, msg):
+    before = conn.execute("SELECT count(*) AS n FROM rag.answer_log").fetchone()["n"]
     with pytest.raises(psycopg.Error, match=msg):
         conn.execute("SELECT rag.answer(%s)", (question,))
-    assert conn.execute("SELECT count(*) FROM rag.answer_log").fetchone()[0] == before
+    assert conn.execute("SELECT count(*) AS n FROM rag.answer_log").fetchone()["n"] == before
 
 
 # --- the OpenAI-compatible path, against a loopback server -----------------
@@ -120,7 +122,7 @@ def llm(conn):
                 conn.execute(f"RESET {s}")
 
 
-def test_llm_answer_through_openai_client(conn, tenant, docs, llm):
+def test_llm_answer_speaks_the_openai_protocol_and_drops_unknown_citations(conn, tenant, docs, llm):
     llm.reply = "Los mayoristas tienen 30 días corridos para devolver mercadería [1]. También citan [9]."
     r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
     assert r["model"].startswith("test-model@http://127.0.0.1")
@@ -168,7 +170,7 @@ def test_llm_http_500_falls_back_to_extractive(conn, tenant, docs, llm):
     assert "6 months" in r["answer"] and citations(r["answer"])
 
 
-def test_llm_down_falls_back(conn, tenant, docs):
+def test_unreachable_llm_falls_back_to_extractive(conn, tenant, docs):
     conn.execute("SET rag.llm_base_url = 'http://127.0.0.1:9/v1'")  # nothing listens on port 9
     try:
         r = answer(conn, "How long are refurbished products covered?", tenant)
@@ -188,5 +190,5 @@ def test_api_key_never_lands_in_tables(conn, tenant, docs, llm):
     answer(conn, "How long are refurbished products covered?", tenant)
     llm.mode = "ok"
     answer(conn, "How long are refurbished products covered?", tenant)
-    dump = json.dumps(conn.execute("SELECT json_agg(l) FROM rag.answer_log l").fetchone()[0])
+    dump = json.dumps(conn.execute("SELECT json_agg(l) AS log FROM rag.answer_log l").fetchone()["log"])
     assert "SECRET" not in dump

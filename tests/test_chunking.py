@@ -30,7 +30,7 @@ def test_overlap_repeats_trailing_sentence():
     assert chunks[1].startswith(last_sentence)
 
 
-def test_paragraph_break_kept_inside_a_chunk():
+def test_paragraph_break_is_kept_inside_a_chunk():
     chunks = chunk_text(TEXT, 1000, 100)
     assert chunks == [TEXT]
 
@@ -47,13 +47,13 @@ def test_abbreviations_and_decimals_do_not_split():
     assert split_sentences("El Sr. Pérez pagó 3.5 kg. Luego se fue.") == ["El Sr. Pérez pagó 3.5 kg.", "Luego se fue."]
 
 
-def test_sql_chunk_matches_python(conn):
+def test_sql_chunking_returns_the_same_chunks_as_python_numbered_from_zero(conn):
     rows = conn.execute("SELECT seq, chunk FROM rag.chunk(%s, 110, 40)", (TEXT,)).fetchall()
-    assert [r[1] for r in rows] == chunk_text(TEXT, 110, 40)
-    assert [r[0] for r in rows] == list(range(len(rows)))
+    assert [r["chunk"] for r in rows] == chunk_text(TEXT, 110, 40)
+    assert [r["seq"] for r in rows] == list(range(len(rows)))
 
 
-def test_sql_chunk_rejects_bad_budget(conn):
+def test_overlap_not_smaller_than_the_budget_is_rejected(conn):
     import psycopg
     import pytest
     with pytest.raises(psycopg.Error, match="overlap_chars"):

@@ -7,15 +7,16 @@ MODELS = ["multilingual-e5-small", "all-minilm-l6-v2"]
 
 
 def vec(conn, text, model, input_type="query"):
-    s = conn.execute("SELECT rag.embed(%s, %s, %s)::text", (text, model, input_type)).fetchone()[0]
+    s = conn.execute("SELECT rag.embed(%s, %s, %s)::text AS embedding",
+                     (text, model, input_type)).fetchone()["embedding"]
     return np.array([float(x) for x in s.strip("[]").split(",")])
 
 
 @pytest.mark.parametrize("model", MODELS)
-def test_dimension_and_norm(conn, model):
-    dims = conn.execute("SELECT vector_dims(rag.embed('hola', %s)), dimensions FROM rag.embedding_models"
-                        " WHERE name = %s", (model, model)).fetchone()
-    assert dims[0] == dims[1] == 384
+def test_vectors_have_the_registered_dimension_and_unit_norm(conn, model):
+    dims = conn.execute("SELECT vector_dims(rag.embed('hola', %s)) AS got, dimensions AS registered"
+                        " FROM rag.embedding_models WHERE name = %s", (model, model)).fetchone()
+    assert dims["got"] == dims["registered"] == 384
     assert abs(np.linalg.norm(vec(conn, "hello world", model)) - 1) < 1e-3
 
 
@@ -27,25 +28,25 @@ def test_similar_texts_score_higher(conn, model):
     assert q @ close > q @ far + 0.1
 
 
-def test_spanish_similarity_multilingual(conn):
+def test_multilingual_model_ranks_spanish_paraphrase_above_unrelated_text(conn):
     q = vec(conn, "¿Cómo devuelvo un producto?", "multilingual-e5-small")
     close = vec(conn, "Los productos se pueden devolver dentro de los 30 días.", "multilingual-e5-small", "document")
     far = vec(conn, "El volcán entró en erupción en 1883.", "multilingual-e5-small", "document")
     assert q @ close > q @ far + 0.05
 
 
-def test_batch_matches_single(conn):
+def test_batch_embedding_matches_one_at_a_time(conn):
     texts = ["uno dos tres", "the quick brown fox"]
-    batch = conn.execute("SELECT array_length(rag.embed_batch(%s), 1),"
-                         " (rag.embed_batch(%s))[2] <=> rag.embed('the quick brown fox', input_type => 'document')",
-                         (texts, texts)).fetchone()
-    assert batch[0] == 2
-    assert batch[1] < 1e-4
+    batch = conn.execute("SELECT array_length(rag.embed_batch(%s), 1) AS n,"
+                         " (rag.embed_batch(%s))[2] <=> rag.embed('the quick brown fox', input_type => 'document')"
+                         " AS distance", (texts, texts)).fetchone()
+    assert batch["n"] == 2
+    assert batch["distance"] < 1e-4
 
 
-def test_active_model_is_default(conn):
+def test_active_model_is_the_default(conn):
     d = conn.execute("SELECT rag.embed('x') <=> rag.embed('x', (SELECT name FROM rag.embedding_models WHERE active))"
-                     ).fetchone()[0]
+                     " AS distance").fetchone()["distance"]
     assert d < 1e-6
 
 
@@ -63,10 +64,10 @@ def test_missing_model_files_fail_clearly_and_queue_keeps_work(conn, tenant):
         conn.execute("SELECT rag.ingest_document('Texto de prueba. Otra frase.', tenant => %s)", (tenant,))
         conn.execute("INSERT INTO rag.embedding_queue (chunk_id, model_id) SELECT c.id, m.id FROM rag.chunks c,"
                      " rag.embedding_models m WHERE c.tenant = %s AND m.name = 'broken-st'", (tenant,))
-        n = conn.execute("SELECT rag.process_embedding_queue(model => 'broken-st')").fetchone()[0]
+        n = conn.execute("SELECT rag.process_embedding_queue(model => 'broken-st') AS embedded").fetchone()["embedded"]
         assert n == 0
         row = conn.execute("SELECT attempts, last_error FROM rag.embedding_queue q JOIN rag.embedding_models m"
                            " ON m.id = q.model_id WHERE m.name = 'broken-st'").fetchone()
-        assert row[0] == 1 and "cannot load" in row[1]
+        assert row["attempts"] == 1 and "cannot load" in row["last_error"]
     finally:
         conn.execute("SELECT rag.unregister_model('broken-st')")

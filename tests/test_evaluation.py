@@ -6,12 +6,13 @@ import psycopg
 import pytest
 
 from py_udfs import evaluation as ev
+from py_udfs import grounding
 
 from .conftest import ingest
 from .fake_openai import FakeOpenAI
 
 
-def test_metric_definitions():
+def test_metrics_follow_their_definitions():
     assert ev.token_f1("El Super Bowl 50 [1]", ["Super Bowl 50"]) == 1.0
     assert round(ev.token_f1("Denver Broncos won", ["the Denver Broncos"]), 3) == 0.8
     assert ev.token_f1("nada", ["Denver"]) == 0.0
@@ -21,8 +22,8 @@ def test_metric_definitions():
     assert ev.context_precision([0, 0]) == 0.0
     assert ev.ndcg_at_10(1) == 1.0 and ev.ndcg_at_10(3) == pytest.approx(0.5) and ev.ndcg_at_10(None) == 0.0
     assert ev.statements("El cielo es azul [1]. El pasto es verde [2].") == ["El cielo es azul.", "El pasto es verde."]
-    assert ev.statement_supported("Los mayoristas tienen 30 días.", ["Los mayoristas tienen 30 días corridos."])
-    assert not ev.statement_supported("La luna es de queso.", ["Los mayoristas tienen 30 días corridos."])
+    assert grounding.statement_supported("Los mayoristas tienen 30 días.", ["Los mayoristas tienen 30 días corridos."])
+    assert not grounding.statement_supported("La luna es de queso.", ["Los mayoristas tienen 30 días corridos."])
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def eval_set(conn, tenant):
         "gar": ingest(conn, "The warranty covers manufacturing defects for 12 months.", "Warranty", {}, tenant),
     }
     conn.execute("SELECT rag.refresh_text_stats()")
-    set_id = conn.execute("INSERT INTO rag.eval_sets (name) VALUES (%s) RETURNING id", (tenant,)).fetchone()[0]
+    set_id = conn.execute("INSERT INTO rag.eval_sets (name) VALUES (%s) RETURNING id", (tenant,)).fetchone()["id"]
     cases = [("q1", "¿Cuántos días tienen los mayoristas para devolver mercadería?", "30 días", docs["dev"]),
              ("q2", "¿Cuánto demoran los envíos al interior?", "entre 3 y 5 días hábiles", docs["env"]),
              ("q3", "How long does the warranty last?", "12 months", docs["gar"])]
@@ -47,36 +48,38 @@ def eval_set(conn, tenant):
 
 
 def metrics(conn, run_id):
-    cur = conn.execute("SELECT * FROM rag.eval_run_metrics WHERE run_id = %s", (run_id,))
-    return dict(zip([d.name for d in cur.description], cur.fetchone()))
+    return conn.execute("SELECT * FROM rag.eval_run_metrics WHERE run_id = %s", (run_id,)).fetchone()
 
 
-def test_retrieval_run(conn, eval_set):
-    run_id = conn.execute("SELECT rag.evaluate(%s, mode => 'hybrid', label => 'test')", (eval_set,)).fetchone()[0]
+def test_retrieval_run_records_rank_metrics_config_and_trend(conn, eval_set):
+    run_id = conn.execute("SELECT rag.evaluate(%s, mode => 'hybrid', label => 'test') AS run_id",
+                          (eval_set,)).fetchone()["run_id"]
     m = metrics(conn, run_id)
     assert m["status"] == "done" and m["cases"] == 3 and m["mode"] == "hybrid"
     assert m["finished_at"] > m["started_at"]  # wall time of the run, not the transaction's start
-    ranks = [r[0] for r in conn.execute("SELECT first_relevant_rank FROM rag.eval_results WHERE run_id = %s",
-                                        (run_id,))]
+    ranks = [r["first_relevant_rank"] for r in conn.execute("SELECT first_relevant_rank FROM rag.eval_results"
+                                                            " WHERE run_id = %s", (run_id,))]
     assert m["recall_at_1"] == pytest.approx(sum(r == 1 for r in ranks) / 3)
     assert m["mrr"] == pytest.approx(sum(1 / r for r in ranks if r) / 3)
     assert m["recall_at_1"] == 1.0  # three distinct topics
-    cfg = conn.execute("SELECT config FROM rag.eval_runs WHERE id = %s", (run_id,)).fetchone()[0]
+    cfg = conn.execute("SELECT config FROM rag.eval_runs WHERE id = %s", (run_id,)).fetchone()["config"]
     assert cfg["embedding_model"] == "multilingual-e5-small" and cfg["rerank"] is False
     assert m["faithfulness"] is None  # no answers in a retrieval-only run
-    trend = conn.execute("SELECT count(*) FROM rag.eval_trend WHERE run_id = %s", (run_id,)).fetchone()[0]
+    trend = conn.execute("SELECT count(*) AS n FROM rag.eval_trend WHERE run_id = %s", (run_id,)).fetchone()["n"]
     assert trend == 1
 
 
 def test_extractive_answers_are_faithful(conn, eval_set):
-    run_id = conn.execute("SELECT rag.evaluate(%s, generate => true, rerank => true)", (eval_set,)).fetchone()[0]
+    run_id = conn.execute("SELECT rag.evaluate(%s, generate => true, rerank => true) AS run_id",
+                          (eval_set,)).fetchone()["run_id"]
     m = metrics(conn, run_id)
     assert m["generator"] == "extractive" and m["judge"] == "lexical+embedding"
     assert m["contains_reference"] == 1.0
     assert m["faithfulness"] == 1.0 and m["hallucination_rate"] == 0.0
     assert m["context_recall"] == 1.0 and 0 < m["context_precision"] <= 1
     assert 0 < m["answer_relevancy"] <= 1
-    worst = conn.execute("SELECT count(*) FROM rag.eval_worst_cases WHERE run_id = %s", (run_id,)).fetchone()[0]
+    worst = conn.execute("SELECT count(*) AS n FROM rag.eval_worst_cases WHERE run_id = %s",
+                         (run_id,)).fetchone()["n"]
     assert worst == 3
 
 
@@ -97,8 +100,8 @@ def test_llm_judge_finds_an_unsupported_statement(conn, eval_set):
         server.responder = respond
         conn.execute("SELECT set_config('rag.llm_base_url', %s, false)", (server.base_url,))
         try:
-            run_id = conn.execute("SELECT rag.evaluate(%s, generate => true, max_cases => 1)",
-                                  (eval_set,)).fetchone()[0]
+            run_id = conn.execute("SELECT rag.evaluate(%s, generate => true, max_cases => 1) AS run_id",
+                                  (eval_set,)).fetchone()["run_id"]
         finally:
             conn.execute("RESET rag.llm_base_url")
     m = metrics(conn, run_id)
@@ -108,9 +111,9 @@ def test_llm_judge_finds_an_unsupported_statement(conn, eval_set):
     assert m["answer_relevancy"] > 0.8
 
 
-def test_procedure_commits_per_case(conn, db_url, eval_set):
+def test_evaluation_procedure_completes_a_run_and_is_refused_inside_a_transaction(conn, db_url, eval_set):
     run_id = conn.execute("CALL rag.run_evaluation(%s, mode => 'text', label => 'committed')",
-                          (eval_set,)).fetchone()[0]
+                          (eval_set,)).fetchone()["run_id"]
     m = metrics(conn, run_id)
     assert m["status"] == "done" and m["cases"] == 3 and m["label"] == "committed"
     # inside a transaction block a committing procedure is refused, clearly
@@ -119,7 +122,7 @@ def test_procedure_commits_per_case(conn, db_url, eval_set):
             c.execute("CALL rag.run_evaluation(%s)", (eval_set,))
 
 
-def test_unknown_set_and_bad_mode(conn, eval_set):
+def test_unknown_set_and_bad_mode_are_clear_errors(conn, eval_set):
     with pytest.raises(psycopg.Error, match="unknown evaluation set 'nope'"):
         conn.execute("SELECT rag.evaluate('nope')")
     with pytest.raises(psycopg.Error, match="mode must be hybrid, vector or text"):

@@ -12,20 +12,20 @@ DOC = ("La garantía cubre defectos de fabricación durante doce meses. "
 
 def test_ingest_chunks_and_queues_without_embedding(conn, tenant):
     doc = ingest(conn, DOC, "Garantía", {"area": "soporte"}, tenant, sync=False)
-    chunks = conn.execute("SELECT count(*), min(ts_config::text) FROM rag.chunks WHERE document_id = %s",
-                          (doc,)).fetchone()
-    assert chunks == (1, "rag.spanish")
-    queued = conn.execute("SELECT count(*) FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
-                          " WHERE c.document_id = %s", (doc,)).fetchone()[0]
-    embedded = conn.execute("SELECT count(*) FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
-                            " WHERE c.document_id = %s", (doc,)).fetchone()[0]
+    chunks = conn.execute("SELECT count(*) AS n, min(ts_config::text) AS ts_config FROM rag.chunks"
+                          " WHERE document_id = %s", (doc,)).fetchone()
+    assert chunks == {"n": 1, "ts_config": "rag.spanish"}
+    queued = conn.execute("SELECT count(*) AS n FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
+                          " WHERE c.document_id = %s", (doc,)).fetchone()["n"]
+    embedded = conn.execute("SELECT count(*) AS n FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
+                            " WHERE c.document_id = %s", (doc,)).fetchone()["n"]
     assert (queued, embedded) == (1, 0)
 
 
-def test_sync_embeds_immediately(conn, tenant):
+def test_sync_ingest_embeds_immediately(conn, tenant):
     doc = ingest(conn, DOC, "Garantía", tenant=tenant, sync=True)
-    embedded = conn.execute("SELECT count(*) FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
-                            " WHERE c.document_id = %s", (doc,)).fetchone()[0]
+    embedded = conn.execute("SELECT count(*) AS n FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
+                            " WHERE c.document_id = %s", (doc,)).fetchone()["n"]
     assert embedded == 1
 
 
@@ -33,7 +33,7 @@ def test_deduplicates_by_content_per_tenant(conn, tenant):
     a = ingest(conn, DOC, "Garantía", tenant=tenant)
     b = ingest(conn, DOC, "Otro título", tenant=tenant)
     assert a == b
-    assert conn.execute("SELECT count(*) FROM rag.documents WHERE tenant = %s", (tenant,)).fetchone()[0] == 1
+    assert conn.execute("SELECT count(*) AS n FROM rag.documents WHERE tenant = %s", (tenant,)).fetchone()["n"] == 1
     other = ingest(conn, DOC, "Garantía", tenant=tenant + "_b")
     try:
         assert other != a  # another tenant gets its own copy
@@ -46,17 +46,17 @@ def test_language_detected_and_metadata_copied(conn, tenant):
                  "Warranty", {"lang_hint": "x", "year": 2024}, tenant)
     row = conn.execute("SELECT d.language, c.metadata FROM rag.documents d JOIN rag.chunks c ON c.document_id = d.id"
                        " WHERE d.id = %s", (doc,)).fetchone()
-    assert row[0] == "en" and row[1] == {"lang_hint": "x", "year": 2024}
+    assert row["language"] == "en" and row["metadata"] == {"lang_hint": "x", "year": 2024}
 
 
 def test_long_document_makes_several_chunks_in_order(conn, tenant):
     text = " ".join(f"Frase número {i} del documento largo sobre logística." for i in range(200))
     doc = ingest(conn, text, "Largo", tenant=tenant, sync=False)
-    rows = conn.execute("SELECT position, length(content) FROM rag.chunks WHERE document_id = %s ORDER BY position",
-                        (doc,)).fetchall()
+    rows = conn.execute("SELECT position, length(content) AS chars FROM rag.chunks WHERE document_id = %s"
+                        " ORDER BY position", (doc,)).fetchall()
     assert len(rows) > 5
-    assert [r[0] for r in rows] == list(range(len(rows)))
-    assert max(r[1] for r in rows) <= 1000
+    assert [r["position"] for r in rows] == list(range(len(rows)))
+    assert max(r["chars"] for r in rows) <= 1000
 
 
 @pytest.mark.parametrize("content,metadata,error", [
@@ -90,7 +90,7 @@ def test_huge_document_is_rejected_and_changes_nothing(conn, tenant):
     assert counts(conn) == before
 
 
-def test_limit_is_configurable(conn, tenant):
+def test_document_size_limit_is_configurable(conn, tenant):
     conn.execute("SET rag.max_document_bytes = 100")
     try:
         with pytest.raises(psycopg.Error, match="limit is 100 bytes"):
@@ -99,14 +99,14 @@ def test_limit_is_configurable(conn, tenant):
         conn.execute("RESET rag.max_document_bytes")
 
 
-def test_bad_language_and_tenant(conn):
+def test_unknown_language_and_empty_tenant_are_rejected(conn):
     with pytest.raises(psycopg.Error, match="language must be es, en or simple"):
         conn.execute("SELECT rag.ingest_document('Hola.', language => 'fr')")
     with pytest.raises(psycopg.Error, match="tenant must not be empty"):
         conn.execute("SELECT rag.ingest_document('Hola.', tenant => '')")
 
 
-def test_delete_document_cascades(conn, tenant):
+def test_deleting_a_document_removes_its_chunks(conn, tenant):
     doc = ingest(conn, DOC, "Garantía", tenant=tenant)
-    assert conn.execute("SELECT rag.delete_document(%s)", (doc,)).fetchone()[0] is True
-    assert conn.execute("SELECT count(*) FROM rag.chunks WHERE document_id = %s", (doc,)).fetchone()[0] == 0
+    assert conn.execute("SELECT rag.delete_document(%s) AS deleted", (doc,)).fetchone()["deleted"] is True
+    assert conn.execute("SELECT count(*) AS n FROM rag.chunks WHERE document_id = %s", (doc,)).fetchone()["n"] == 0

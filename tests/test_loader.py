@@ -29,7 +29,7 @@ def make_pdf(path, text):
     path.write_bytes(out)
 
 
-def test_readers(tmp_path):
+def test_pdf_html_and_markdown_are_read_to_title_and_plain_text(tmp_path):
     make_pdf(tmp_path / "manual.pdf", "The cold room must stay below 4 degrees Celsius at all times.")
     title, text, meta = read_file(tmp_path / "manual.pdf")
     assert "cold room must stay below 4 degrees" in text and meta["pages"] == 1
@@ -48,7 +48,7 @@ def run_cli(db_url, *args):
                           capture_output=True, text=True, timeout=300)
 
 
-def test_cli_ingest_all_formats_then_dedup(conn, db_url, tenant, tmp_path):
+def test_cli_ingests_every_supported_format_and_skips_them_on_rerun(conn, db_url, tenant, tmp_path):
     make_pdf(tmp_path / "manual.pdf", "The cold room must stay below 4 degrees Celsius at all times.")
     (tmp_path / "notes.txt").write_text("Inventario mensual. Se cuenta el primer lunes de cada mes.")
     (tmp_path / "faq.md").write_text("# FAQ\n\nLos pedidos urgentes salen en moto. Cuestan el doble.")
@@ -58,17 +58,17 @@ def test_cli_ingest_all_formats_then_dedup(conn, db_url, tenant, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "4 files: 4 new documents, 0 already loaded, 0 failed; 4 chunks embedded" in r.stdout
     assert "embedding" in r.stderr  # the progress bar
-    n = conn.execute("SELECT count(*) FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
-                     " WHERE c.tenant = %s", (tenant,)).fetchone()[0]
+    n = conn.execute("SELECT count(*) AS n FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
+                     " WHERE c.tenant = %s", (tenant,)).fetchone()["n"]
     assert n == 4
     top = conn.execute("SELECT title FROM rag.search('cold room temperature', k => 1, tenant => %s)",
-                       (tenant,)).fetchone()[0]
+                       (tenant,)).fetchone()["title"]
     assert top == "manual"
     r = run_cli(db_url, "ingest", str(tmp_path), "--tenant", tenant)
     assert "4 files: 0 new documents, 4 already loaded" in r.stdout
 
 
-def test_cli_reports_bad_files(db_url, tenant, tmp_path):
+def test_cli_reports_empty_unsupported_and_missing_files(db_url, tenant, tmp_path):
     (tmp_path / "empty.txt").write_text("   \n")
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     r = run_cli(db_url, "ingest", str(tmp_path / "empty.txt"), str(tmp_path / "image.png"), "--tenant", tenant)

@@ -7,6 +7,7 @@ import time
 import numpy as np
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from .conftest import ingest
 from .fake_openai import FakeOpenAI, fake_vector
@@ -22,7 +23,8 @@ def restore_active(conn):
     conn.execute("SELECT rag.drop_embeddings(%s)", (SECOND,))
 
 
-def test_reembed_switch_under_concurrent_queries_and_drop(conn, db_url, tenant, restore_active):
+def test_model_switch_is_atomic_under_concurrent_queries_and_old_embeddings_can_be_dropped(
+        conn, db_url, tenant, restore_active):
     for i in range(8):
         ingest(conn, f"Report {i}: the warehouse shipped {i * 10} pallets of coffee to branch {i}.", f"R{i}",
                tenant=tenant)
@@ -32,17 +34,18 @@ def test_reembed_switch_under_concurrent_queries_and_drop(conn, db_url, tenant, 
     conn.execute("CALL rag.reembed(%s, 4)", (SECOND,))
     prog = conn.execute("SELECT active, reembedding, embedded, chunks, queued, pct_done FROM rag.reembed_progress"
                         " WHERE model = %s", (SECOND,)).fetchone()
-    assert prog[0] is False and prog[1] is True and prog[2] == prog[3] and prog[4] == 0 and prog[5] == 100
-    assert conn.execute("SELECT name FROM rag.embedding_models WHERE active").fetchone()[0] == FIRST
+    assert prog["active"] is False and prog["reembedding"] is True
+    assert prog["embedded"] == prog["chunks"] and prog["queued"] == 0 and prog["pct_done"] == 100
+    assert conn.execute("SELECT name FROM rag.embedding_models WHERE active").fetchone()["name"] == FIRST
 
     seen, errors, stop = [], [], threading.Event()
 
     def query_loop():
-        with psycopg.connect(db_url, autocommit=True) as c:
+        with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
             while not stop.is_set():
                 try:
                     r = c.execute("SELECT rag.answer('How many pallets of coffee did branch 3 get?',"
-                                  " tenant => %s)", (tenant,)).fetchone()[0]
+                                  " tenant => %s) AS answer", (tenant,)).fetchone()["answer"]
                     seen.append((r["embedding_model"], len(r["sources"])))
                 except Exception as exc:
                     errors.append(exc)
@@ -68,20 +71,20 @@ def test_reembed_switch_under_concurrent_queries_and_drop(conn, db_url, tenant, 
 
     # the previously active model keeps receiving new chunks until dropped
     doc = ingest(conn, "Report 99: the warehouse shipped tea.", "R99", tenant=tenant, sync=False)
-    queued = {r[0] for r in conn.execute("SELECT m.name FROM rag.embedding_queue q JOIN rag.embedding_models m"
+    queued = {r["name"] for r in conn.execute("SELECT m.name FROM rag.embedding_queue q JOIN rag.embedding_models m"
                                          " ON m.id = q.model_id JOIN rag.chunks c ON c.id = q.chunk_id"
                                          " WHERE c.document_id = %s", (doc,))}
     assert queued == {FIRST, SECOND}
     with pytest.raises(psycopg.Error, match="is active"):
         conn.execute("SELECT rag.drop_embeddings(%s)", (SECOND,))
     conn.execute("SELECT rag.activate_model(%s, force => true)", (FIRST,))
-    dropped = conn.execute("SELECT rag.drop_embeddings(%s)", (SECOND,)).fetchone()[0]
+    dropped = conn.execute("SELECT rag.drop_embeddings(%s) AS dropped", (SECOND,)).fetchone()["dropped"]
     assert dropped >= 8
     assert conn.execute("SELECT embedded, reembedding FROM rag.reembed_progress WHERE model = %s",
-                        (SECOND,)).fetchone() == (0, False)
+                        (SECOND,)).fetchone() == {"embedded": 0, "reembedding": False}
 
 
-def test_remote_embeddings_endpoint(conn, tenant):
+def test_remote_model_embeds_through_an_openai_compatible_endpoint(conn, tenant):
     with FakeOpenAI() as server:
         conn.execute("SELECT rag.register_model('remote-test', 'openai', 'text-embedding-test', 8)")
         try:
@@ -89,7 +92,8 @@ def test_remote_embeddings_endpoint(conn, tenant):
                 conn.execute("SELECT rag.embed('hola', 'remote-test')")
             conn.execute("SELECT set_config('rag.embedding_base_url', %s, false)", (server.base_url,))
             conn.execute("SET rag.llm_api_key = 'sk-embed-SECRET'")
-            s = conn.execute("SELECT rag.embed('hola mundo', 'remote-test')::text").fetchone()[0]
+            s = conn.execute("SELECT rag.embed('hola mundo', 'remote-test')::text AS embedding"
+                             ).fetchone()["embedding"]
             got = np.array([float(x) for x in s.strip("[]").split(",")])
             want = np.array(fake_vector("hola mundo", 8))
             assert np.allclose(got, want / np.linalg.norm(want), atol=1e-5)

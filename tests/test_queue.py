@@ -2,6 +2,8 @@
 import threading
 
 import psycopg
+import pytest
+from psycopg.rows import dict_row
 
 from .conftest import ingest
 
@@ -11,17 +13,17 @@ def test_two_concurrent_workers_embed_each_chunk_exactly_once(conn, db_url, tena
     for i in range(60):
         ingest(conn, f"Documento {i} sobre el tema {i * 7 % 13}. Contiene la frase número {i}.",
                f"Doc {i}", tenant=tenant, sync=False)
-    chunk_ids = {r[0] for r in conn.execute("SELECT id FROM rag.chunks WHERE tenant = %s", (tenant,))}
+    chunk_ids = {r["id"] for r in conn.execute("SELECT id FROM rag.chunks WHERE tenant = %s", (tenant,))}
     processed = {0: 0, 1: 0}
     errors = []
     start = threading.Barrier(2)
 
     def worker(n):
         try:
-            with psycopg.connect(db_url, autocommit=True) as c:
+            with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
                 start.wait()
                 while True:
-                    got = c.execute("SELECT rag.process_embedding_queue(5)").fetchone()[0]
+                    got = c.execute("SELECT rag.process_embedding_queue(5) AS embedded").fetchone()["embedded"]
                     if got == 0:
                         break
                     processed[n] += got
@@ -40,26 +42,26 @@ def test_two_concurrent_workers_embed_each_chunk_exactly_once(conn, db_url, tena
     assert processed[0] > 0 and processed[1] > 0, processed  # both really worked
     rows = conn.execute("SELECT e.chunk_id FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
                         " WHERE c.tenant = %s", (tenant,)).fetchall()
-    assert sorted(r[0] for r in rows) == sorted(chunk_ids)
-    assert conn.execute("SELECT count(*) FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
-                        " WHERE c.tenant = %s", (tenant,)).fetchone()[0] == 0
+    assert sorted(r["chunk_id"] for r in rows) == sorted(chunk_ids)
+    assert conn.execute("SELECT count(*) AS n FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
+                        " WHERE c.tenant = %s", (tenant,)).fetchone()["n"] == 0
 
 
-def test_drain_procedure_commits_batches(conn, tenant):
+def test_draining_in_batches_empties_the_queue(conn, tenant):
     for i in range(5):
         ingest(conn, f"Texto {i} para drenar. Segunda frase {i}.", tenant=tenant, sync=False)
     conn.execute("CALL rag.drain_embedding_queue(2)")
-    assert conn.execute("SELECT count(*) FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
-                        " WHERE c.tenant = %s", (tenant,)).fetchone()[0] == 0
-    assert conn.execute("SELECT n_chunks FROM rag.text_corpus_stats").fetchone()[0] >= 5
+    assert conn.execute("SELECT count(*) AS n FROM rag.embedding_queue q JOIN rag.chunks c ON c.id = q.chunk_id"
+                        " WHERE c.tenant = %s", (tenant,)).fetchone()["n"] == 0
+    assert conn.execute("SELECT n_chunks FROM rag.text_corpus_stats").fetchone()["n_chunks"] >= 5
 
 
-def test_status_view(conn):
-    rows = conn.execute("SELECT model, queued, failed, embedded FROM rag.embedding_queue_status ORDER BY model").fetchall()
-    assert {r[0] for r in rows} >= {"multilingual-e5-small", "all-minilm-l6-v2"}
+def test_queue_status_lists_the_built_in_models(conn):
+    rows = conn.execute("SELECT model, queued, failed, embedded FROM rag.embedding_queue_status ORDER BY model"
+                        ).fetchall()
+    assert {r["model"] for r in rows} >= {"multilingual-e5-small", "all-minilm-l6-v2"}
 
 
-def test_bad_batch_size(conn):
-    import pytest
+def test_batch_size_out_of_range_is_rejected(conn):
     with pytest.raises(psycopg.Error, match="batch_size must be between 1 and 1000"):
         conn.execute("SELECT rag.process_embedding_queue(0)")

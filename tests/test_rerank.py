@@ -45,19 +45,21 @@ def docs(conn, tenant):
 def test_cross_encoder_scores_match_the_model(conn, tenant, docs, tiny_cross_encoder):
     from sentence_transformers import CrossEncoder
     conn.execute("SELECT rag.register_reranker('tiny-ce', 'cross-encoder', %s)", (tiny_cross_encoder,))
-    chunks = conn.execute("SELECT c.id, d.title || E'\\n' || c.content FROM rag.chunks c JOIN rag.documents d"
-                          " ON d.id = c.document_id WHERE c.tenant = %s ORDER BY c.id", (tenant,)).fetchall()
+    chunks = conn.execute("SELECT c.id, d.title || E'\\n' || c.content AS text FROM rag.chunks c"
+                          " JOIN rag.documents d ON d.id = c.document_id WHERE c.tenant = %s ORDER BY c.id",
+                          (tenant,)).fetchall()
     q = "¿Cuántos días para devolver?"
-    got = dict(conn.execute("SELECT chunk_id, score FROM rag.rerank(%s, %s, 'tiny-ce')",
-                            (q, [c[0] for c in chunks])).fetchall())
-    expected = CrossEncoder(tiny_cross_encoder, device="cpu").predict([(q, c[1]) for c in chunks])
-    assert [round(got[c[0]], 4) for c in chunks] == [round(float(e), 4) for e in expected]
+    scored = conn.execute("SELECT chunk_id, score FROM rag.rerank(%s, %s, 'tiny-ce')",
+                          (q, [c["id"] for c in chunks])).fetchall()
+    got = {r["chunk_id"]: r["score"] for r in scored}
+    expected = CrossEncoder(tiny_cross_encoder, device="cpu").predict([(q, c["text"]) for c in chunks])
+    assert [round(got[c["id"]], 4) for c in chunks] == [round(float(e), 4) for e in expected]
     # rerank => true returns the pool in the reranker's order
     rows = conn.execute("SELECT chunk_id, score FROM rag.search(%s, k => 3, tenant => %s, reranker => 'tiny-ce')",
                         (q, tenant)).fetchall()
     assert len(rows) == 3
-    assert [r[1] for r in rows] == sorted(got.values(), reverse=True)[:3]
-    assert [r[0] for r in rows] == sorted(got, key=got.get, reverse=True)[:3]
+    assert [r["score"] for r in rows] == sorted(got.values(), reverse=True)[:3]
+    assert [r["chunk_id"] for r in rows] == sorted(got, key=got.get, reverse=True)[:3]
 
 
 def test_missing_cross_encoder_is_a_clear_error(conn, tenant, docs):
@@ -66,24 +68,24 @@ def test_missing_cross_encoder_is_a_clear_error(conn, tenant, docs):
         conn.execute("SELECT * FROM rag.search('devolver', tenant => %s, reranker => 'missing-ce')", (tenant,))
 
 
-def test_unknown_reranker(conn):
+def test_unknown_reranker_is_a_clear_error(conn):
     with pytest.raises(psycopg.Error, match="unknown reranker 'nope'"):
         conn.execute("SELECT * FROM rag.rerank('x', ARRAY[1]::bigint[], 'nope')")
 
 
-def test_default_signals_reranker(conn, tenant, docs):
+def test_default_signals_reranker_ranks_the_relevant_document_first(conn, tenant, docs):
     default = conn.execute("SELECT name, provider FROM rag.rerankers WHERE is_default").fetchone()
-    assert default[1] == "signals"
+    assert default["provider"] == "signals"
     rows = conn.execute("SELECT document_id, score FROM rag.search('¿Cuántos días tienen los mayoristas para"
                         " devolver mercadería?', k => 4, tenant => %s, rerank => true)", (tenant,)).fetchall()
-    assert rows[0][0] == docs[0]
-    assert [r[1] for r in rows] == sorted((r[1] for r in rows), reverse=True)
+    assert rows[0]["document_id"] == docs[0]
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
     feats = conn.execute("SELECT chunk_id, cosine, coverage FROM rag.rerank_signals('devolver mercadería',"
                          " (SELECT array_agg(id) FROM rag.chunks WHERE tenant = %s))", (tenant,)).fetchall()
-    assert len(feats) == 4 and all(0 <= f[2] <= 1 and -1 <= f[1] <= 1 for f in feats)
+    assert len(feats) == 4 and all(0 <= f["coverage"] <= 1 and -1 <= f["cosine"] <= 1 for f in feats)
 
 
-def test_answer_with_rerank(conn, tenant, docs):
+def test_answer_with_rerank_still_finds_the_supported_answer(conn, tenant, docs):
     r = conn.execute("SELECT rag.answer('¿Cuántos días tienen los mayoristas para devolver mercadería?',"
-                     " tenant => %s, rerank => true)", (tenant,)).fetchone()[0]
+                     " tenant => %s, rerank => true) AS answer", (tenant,)).fetchone()["answer"]
     assert r["supported"] and "30 días" in r["answer"]

@@ -1,6 +1,7 @@
 """rag.search: hybrid retrieval, filters, tenants, iterative index scans."""
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 from .conftest import ingest
 
@@ -34,50 +35,50 @@ def search(conn, q, **kw):
 
 def test_exact_rare_keyword_found_by_full_text(conn, tenant, corpus):
     rows = search(conn, "ZQX-4471-BR", tenant=tenant, mode="text")
-    assert rows[0][1] == corpus["Seguridad"]
-    assert rows[0][6] == 1  # text_rank
+    assert rows[0]["document_id"] == corpus["Seguridad"]
+    assert rows[0]["text_rank"] == 1
     hybrid = search(conn, "ZQX-4471-BR", tenant=tenant, k=1)
-    assert hybrid[0][1] == corpus["Seguridad"]
+    assert hybrid[0]["document_id"] == corpus["Seguridad"]
 
 
 def test_paraphrase_found_by_vector(conn, tenant, corpus):
     # no word in common with the document
     rows = search(conn, "¿Hasta cuándo puede un comprador grande regresar productos?", tenant=tenant, mode="vector", k=1)
-    assert rows[0][1] == corpus["Devoluciones"]
+    assert rows[0]["document_id"] == corpus["Devoluciones"]
     rows = search(conn, "How long are brand-new items guaranteed?", tenant=tenant, k=1)
-    assert rows[0][1] == corpus["Warranty"]
+    assert rows[0]["document_id"] == corpus["Warranty"]
 
 
 def test_accents_are_folded(conn, tenant, corpus):
     rows = search(conn, "cafeteria edificio", tenant=tenant, mode="text", k=1)
-    assert rows[0][1] == corpus["Cafetería"]
+    assert rows[0]["document_id"] == corpus["Cafetería"]
 
 
-def test_result_columns_and_fusion(conn, tenant, corpus):
+def test_hybrid_score_is_reciprocal_rank_fusion_of_both_ranks(conn, tenant, corpus):
     rows = search(conn, "devolver mercadería mayoristas", tenant=tenant, k=3)
     top = rows[0]
-    assert top[1] == corpus["Devoluciones"] and top[2] == "Devoluciones"
-    assert top[4] == {"area": "ventas"}
-    assert top[5] == 1 and top[6] == 1
-    assert abs(top[7] - 2 / 61) < 1e-9
-    assert [r[7] for r in rows] == sorted((r[7] for r in rows), reverse=True)
+    assert top["document_id"] == corpus["Devoluciones"] and top["title"] == "Devoluciones"
+    assert top["metadata"] == {"area": "ventas"}
+    assert top["vector_rank"] == 1 and top["text_rank"] == 1
+    assert abs(top["score"] - 2 / 61) < 1e-9
+    assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
 
 
-def test_tenant_filter(conn, tenant, corpus):
+def test_results_come_only_from_the_requested_tenant(conn, tenant, corpus):
     other = tenant + "_other"
     try:
         ingest(conn, "El código de acceso del servidor de respaldo es ZQX-4471-BR para otro cliente.", "Otro", tenant=other)
         rows = search(conn, "ZQX-4471-BR código de acceso", tenant=tenant, k=10)
-        assert rows and all(r[1] in corpus.values() for r in rows)
+        assert rows and all(r["document_id"] in corpus.values() for r in rows)
         rows = search(conn, "ZQX-4471-BR código de acceso", tenant=other, k=10)
-        assert len(rows) == 1 and rows[0][2] == "Otro"
+        assert len(rows) == 1 and rows[0]["title"] == "Otro"
     finally:
         conn.execute("DELETE FROM rag.documents WHERE tenant = %s", (other,))
 
 
-def test_metadata_filter(conn, tenant, corpus):
+def test_metadata_filter_keeps_only_matching_chunks(conn, tenant, corpus):
     rows = search(conn, "devoluciones", tenant=tenant, filter='{"area": "logistica"}', k=5)
-    assert [r[1] for r in rows] == [corpus["Envíos"]]
+    assert [r["document_id"] for r in rows] == [corpus["Envíos"]]
 
 
 def test_filtered_query_still_returns_k_rows(conn, tenant):
@@ -88,10 +89,10 @@ def test_filtered_query_still_returns_k_rows(conn, tenant):
                tenant, sync=False)
     for i in range(15):
         ingest(conn, f"Nota {i} sobre mantenimiento de equipos de frío.", f"R{i}", {"kind": "rare"}, tenant, sync=False)
-    while conn.execute("SELECT rag.process_embedding_queue(64)").fetchone()[0]:
+    while conn.execute("SELECT rag.process_embedding_queue(64) AS embedded").fetchone()["embedded"]:
         pass
     conn.execute("ANALYZE rag.embeddings")
-    model_id = conn.execute("SELECT id FROM rag.embedding_models WHERE active").fetchone()[0]
+    model_id = conn.execute("SELECT id FROM rag.embedding_models WHERE active").fetchone()["id"]
     # On a table this small the planner may prefer an exact scan; make it use
     # the HNSW index, which is what large tables get.
     conn.execute("SET enable_seqscan = off")
@@ -101,7 +102,7 @@ def test_filtered_query_still_returns_k_rows(conn, tenant):
         knn = (f"SELECT c.id FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
                f" WHERE e.model_id = {model_id} AND c.tenant = %s AND c.metadata @> '{{\"kind\": \"rare\"}}'"
                f" ORDER BY e.embedding::vector(384) <=> rag.embed('ventas semanales de la sucursal') LIMIT 10")
-        plan = "\n".join(r[0] for r in conn.execute("EXPLAIN " + knn, (tenant,)))
+        plan = "\n".join(r["QUERY PLAN"] for r in conn.execute("EXPLAIN " + knn, (tenant,)))
         assert f"embeddings_model_{model_id}_idx" in plan
         # Without iterative scans the index yields ~40 nearest rows, nearly all
         # "common": the filter leaves fewer than k.
@@ -115,10 +116,10 @@ def test_filtered_query_still_returns_k_rows(conn, tenant):
         conn.execute("RESET enable_bitmapscan")
         conn.execute("RESET enable_sort")
     assert len(rows) == 10
-    assert all(r[4] == {"kind": "rare"} for r in rows)
+    assert all(r["metadata"] == {"kind": "rare"} for r in rows)
 
 
-def test_bad_arguments(conn):
+def test_bad_arguments_are_rejected_with_clear_messages(conn):
     for sql, msg in [("SELECT * FROM rag.search('')", "query must not be empty"),
                      ("SELECT * FROM rag.search(NULL)", "query must not be empty"),
                      ("SELECT * FROM rag.search('x', k => 0)", "k must be between 1 and 1000"),
@@ -136,14 +137,14 @@ def test_row_level_security_isolates_tenants(conn, db_url, tenant, corpus):
     conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE rag_user')
     conn.execute("SELECT rag.grant_tenant(%s, %s)", (role, tenant))
     try:
-        with psycopg.connect(db_url, autocommit=True) as c:
+        with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
             c.execute(f'SET ROLE "{role}"')
-            visible = {r[0] for r in c.execute("SELECT DISTINCT tenant FROM rag.chunks")}
+            visible = {r["tenant"] for r in c.execute("SELECT DISTINCT tenant FROM rag.chunks")}
             assert visible == {tenant}
             # asking for the other tenant explicitly returns nothing
             assert search(c, "presupuesto confidencial Orquídea", tenant=other) == []
             rows = search(c, "presupuesto confidencial Orquídea", k=10)
-            assert rows and all(r[2] != "Secreto" for r in rows)
+            assert rows and all(r["title"] != "Secreto" for r in rows)
             with pytest.raises(psycopg.Error, match="row-level security"):
                 c.execute("SELECT rag.ingest_document('Intruso. Texto.', tenant => %s)", (other,))
     finally:
