@@ -159,6 +159,9 @@ def test_disabled_function_is_never_chosen_and_a_restricted_role_fails_validatio
                                "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02"}})
         assert "function 'ventasPorSucursal' is disabled" in errs
         assert parse(conn, "Ventas por sucursal de la semana pasada")["funcion"] != "ventasPorSucursal"
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not registered, enabled and allowed"):
+            conn.execute("SELECT rag._run_intent(%s::jsonb)", (json.dumps({"funcion": "ventasPorSucursal", "parametros": {
+                "fechaInicio": "2024-07-01", "fechaFin": "2024-07-02"}}),))
     finally:
         conn.execute("UPDATE rag.intent_functions SET enabled = true WHERE name = 'ventasPorSucursal'")
     conn.execute("CREATE ROLE ragsql_test_gerencia")
@@ -170,6 +173,10 @@ def test_disabled_function_is_never_chosen_and_a_restricted_role_fails_validatio
         conn.execute("SET ROLE ragsql_test_cajero")
         errs = validate(conn, {"funcion": "obtenerGananciaTotal", "parametros": {"fecha": "2024-07-01"}})
         assert "the current role may not call 'obtenerGananciaTotal'" in errs
+        # skipping the validation does not skip the boundary
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="not registered, enabled and allowed"):
+            conn.execute("SELECT rag._run_intent(%s::jsonb)",
+                         (json.dumps({"funcion": "obtenerGananciaTotal", "parametros": {"fecha": "2024-07-01"}}),))
     finally:
         conn.execute("RESET ROLE")
         conn.execute("UPDATE rag.intent_functions SET allowed_role = 'rag_user' WHERE name = 'obtenerGananciaTotal'")

@@ -40,9 +40,12 @@ from py_udfs.pg import intents
 return intents.parse_intent_checked(plpy, question, reference_date, session_id, parser)
 $py$;
 
--- Calls the registered function of an intent that has been validated: the
--- arguments are cast to the target's declared types, and a function that
--- writes runs only with confirm.
+-- Calls the registered function of an intent that has been validated
+-- (rag.execute_intent, rag.ask): the arguments are cast to the target's
+-- declared types, and a function that writes runs only with confirm. The
+-- boundaries are checked here too, in SQL, for a caller that skips the
+-- validation: the function must be registered, enabled and allowed to the
+-- caller's role.
 CREATE OR REPLACE FUNCTION rag._run_intent(intent jsonb, confirm boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -57,6 +60,10 @@ DECLARE
     v_ms float8;
 BEGIN
     SELECT * INTO f FROM rag.intent_functions r WHERE r.name = intent ->> 'funcion';
+    IF NOT FOUND OR NOT f.enabled OR NOT pg_has_role(current_user, f.allowed_role, 'MEMBER') THEN
+        RAISE EXCEPTION 'function % is not registered, enabled and allowed to the current role', intent ->> 'funcion'
+            USING ERRCODE = '42501', HINT = 'SELECT rag.validate_intent(intent) says why';
+    END IF;
     IF NOT f.read_only AND NOT confirm THEN
         RAISE EXCEPTION 'function % changes data: call again with confirm => true', f.name
             USING ERRCODE = '42501';
