@@ -17,12 +17,12 @@ proportional combinations are run once):
      all-zero and proportional ones, 30 combinations;
   2. the best --stage2 (3) of those with secondary_cosine 0.25 and 0.5
      (the second model, all-minilm-l6-v2, as "secondary_model"): 6 more.
-Time per combination, 200 questions on the 2-core machine: about 2-5 s
-without a secondary model once the questions' vectors are cached in the
-backend (the first run embeds them: about a minute); with the secondary
-model about 90 s, since 200 questions x 2 models exceed the backend's
-256-entry query-vector cache and every question is embedded again. With
-the defaults the whole tuning takes about 15-20 minutes.
+Time per combination, 200 questions (--limit 200) on the 2-core machine:
+1-2 s without a secondary model (the questions' vectors are then in the
+backend's query-vector cache: the first-stage run embeds them); 9-13 s
+with it, since 200 questions x 2 models exceed that 256-entry cache and
+every question is embedded again. The whole default run: 2.5 minutes on
+a quiet machine (up to 6 when it is busy).
 
 To use the result: register the chosen weights as the default reranker,
 e.g. SELECT rag.register_reranker('signals', 'signals', '',
@@ -93,27 +93,32 @@ def main(argv=None):
     conn = db.connect()
     sets = {lang: xquad.ensure_set(conn, path, lang, models=(SECONDARY_MODEL,)) for lang in xquad.LANGS}
     default = conn.execute("SELECT name, options FROM rag.rerankers WHERE is_default").fetchone()
-    try:
-        base = {lang: evaluate(conn, sets[lang], args.limit, "first stage")[0] for lang in xquad.LANGS}
+    base, current, scores = {}, {}, []
+
+    def baseline(lang):
+        base[lang], secs = evaluate(conn, sets[lang], args.limit, "first stage")
+        print(f"{sets[lang]}: first stage (hybrid, no rerank; embeds the questions) nDCG@10 {base[lang]:.4f}"
+              f"  ({secs:.1f} s)")
         if default:
-            current = {lang: evaluate(conn, sets[lang], args.limit, f"default reranker {default[0]}",
-                                      rerank=True)[0] for lang in xquad.LANGS}
-        scores = []
-        grid = stage1_grid()
-        print(f"stage 1: {len(grid)} combinations on {sets['es']} ({args.limit} questions)")
+            current[lang] = evaluate(conn, sets[lang], args.limit, f"default reranker {default[0]}", rerank=True)[0]
+
+    def search(stage, grid):
+        print(f"{stage}: {len(grid)} combinations on {sets['es']}")
         for i, w in enumerate(grid, start=1):
             score, secs = with_weights(conn, sets["es"], args.limit, w)
             scores.append((score, w))
             print(f"  {i:2}/{len(grid)} {describe(w):55} nDCG@10 {score:.4f}  ({secs:.1f} s)", flush=True)
         scores.sort(key=lambda x: -x[0])
-        stage2 = [dict(w, secondary_cosine=s) for _, w in scores[: args.stage2] for s in SECONDARY]
-        if stage2:
-            print(f"stage 2: {len(stage2)} combinations with secondary_model {SECONDARY_MODEL}")
-        for i, w in enumerate(stage2, start=1):
-            score, secs = with_weights(conn, sets["es"], args.limit, w)
-            scores.append((score, w))
-            print(f"  {i:2}/{len(stage2)} {describe(w):55} nDCG@10 {score:.4f}  ({secs:.1f} s)", flush=True)
-        scores.sort(key=lambda x: -x[0])
+
+    try:
+        # Spanish first, then English: the questions' vectors stay in the
+        # backend's query-vector cache for the whole of one language.
+        baseline("es")
+        search("stage 1", stage1_grid())
+        if args.stage2:
+            search(f"stage 2 (secondary_model {SECONDARY_MODEL})",
+                   [dict(w, secondary_cosine=s) for _, w in scores[: args.stage2] for s in SECONDARY])
+        baseline("en")
         best = [(score, w, with_weights(conn, sets["en"], args.limit, w)[0]) for score, w in scores[:5]]
     finally:
         conn.execute("DELETE FROM rag.rerankers WHERE name = %s", (NAME,))
