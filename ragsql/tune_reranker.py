@@ -24,10 +24,10 @@ with it, since 200 questions x 2 models exceed that 256-entry cache and
 every question is embedded again. The whole default run: 2.5 minutes on
 a quiet machine (up to 6 when it is busy).
 
-To use the result: register the chosen weights as the default reranker,
-e.g. SELECT rag.register_reranker('signals', 'signals', '',
-'{"weights": {...}}', make_default => true), and update
-DEFAULT_SIGNAL_WEIGHTS in py_udfs/rerank.py.
+To use the result on a database: SELECT rag.register_reranker('signals',
+'signals', '', '{"weights": {...}}', make_default => true); in the project:
+the seed in sql/schema/001_models.sql and DEFAULT_SIGNAL_WEIGHTS in
+py_udfs/rerank.py.
 
     python -m ragsql.tune_reranker [--data DIR] [--limit N] [--stage2 N]
 """
