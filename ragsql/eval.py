@@ -16,27 +16,6 @@ RETRIEVAL_RUNS = [("dense", "vector", False), ("text", "text", False), ("hybrid"
                   ("hybrid+rerank", "hybrid", True)]
 
 
-def ensure_set(conn, path, lang):
-    tenant, _, questions = xquad.ensure_loaded(conn, path, lang)
-    name = f"xquad-{lang}"
-    set_id = conn.execute("INSERT INTO rag.eval_sets (name, description) VALUES (%s, %s)"
-                          " ON CONFLICT (name) DO UPDATE SET description = excluded.description RETURNING id",
-                          (name, f"XQuAD {lang} (Artetxe et al. 2019, CC BY-SA 4.0): 1,190 questions, "
-                                 "gold paragraph and answer span")).fetchone()[0]
-    have = conn.execute("SELECT count(*) FROM rag.eval_cases WHERE set_id = %s", (set_id,)).fetchone()[0]
-    if have < len(questions):
-        doc_by_pid = dict(conn.execute("SELECT metadata->>'paragraph_id', id FROM rag.documents WHERE tenant = %s",
-                                       (tenant,)).fetchall())
-        with conn.cursor() as cur:
-            cur.executemany(
-                "INSERT INTO rag.eval_cases (set_id, external_id, question, reference_answer,"
-                " relevant_document_ids, language, tenant) VALUES (%s, %s, %s, %s, %s, %s, %s)"
-                " ON CONFLICT (set_id, external_id) DO NOTHING",
-                [(set_id, q["id"], q["question"], q["answers"][0], [doc_by_pid[q["paragraph_id"]]], lang, tenant)
-                 for q in questions])
-    return name
-
-
 def run(conn, set_name, label, **kw):
     args = ", ".join(f"{k} => %({k})s" for k in kw)
     t = time.perf_counter()
@@ -67,7 +46,7 @@ def main(argv=None):
     llm_url = args.llm_url or db.local_llm_url()
     runs = {}
     for lang in xquad.LANGS:
-        name = ensure_set(conn, path, lang)
+        name = xquad.ensure_set(conn, path, lang)
         print(f"evaluation set {name}")
         for label, mode, rerank in RETRIEVAL_RUNS:
             runs[(lang, label)] = run(conn, name, label, mode=mode, rerank=rerank, max_cases=args.max_cases)

@@ -53,3 +53,29 @@ def ensure_loaded(conn, path, lang, models=()):
                         ON CONFLICT DO NOTHING""", (tenant, model))
     db.drain_queue(conn, desc=f"embed xquad.{lang}")
     return tenant, paragraphs, questions
+
+
+def ensure_set(conn, path, lang, models=()):
+    """The evaluation set xquad-<lang> (rag.eval_sets / rag.eval_cases): one
+    case per question, in file order, asked against tenant xquad_<lang>, the
+    gold paragraph's document as the relevant one and the first answer as the
+    reference. Loads and embeds the corpus first (ensure_loaded, with any
+    extra `models`). Returns the set's name."""
+    tenant, _, questions = ensure_loaded(conn, path, lang, models=models)
+    name = f"xquad-{lang}"
+    set_id = conn.execute("INSERT INTO rag.eval_sets (name, description) VALUES (%s, %s)"
+                          " ON CONFLICT (name) DO UPDATE SET description = excluded.description RETURNING id",
+                          (name, f"XQuAD {lang} (Artetxe et al. 2019, CC BY-SA 4.0): 1,190 questions, "
+                                 "gold paragraph and answer span")).fetchone()[0]
+    have = conn.execute("SELECT count(*) FROM rag.eval_cases WHERE set_id = %s", (set_id,)).fetchone()[0]
+    if have < len(questions):
+        doc_by_pid = dict(conn.execute("SELECT metadata->>'paragraph_id', id FROM rag.documents WHERE tenant = %s",
+                                       (tenant,)).fetchall())
+        with conn.cursor() as cur:
+            cur.executemany(
+                "INSERT INTO rag.eval_cases (set_id, external_id, question, reference_answer,"
+                " relevant_document_ids, language, tenant) VALUES (%s, %s, %s, %s, %s, %s, %s)"
+                " ON CONFLICT (set_id, external_id) DO NOTHING",
+                [(set_id, q["id"], q["question"], q["answers"][0], [doc_by_pid[q["paragraph_id"]]], lang, tenant)
+                 for q in questions])
+    return name
