@@ -69,6 +69,17 @@ def test_retrieval_run_records_rank_metrics_config_and_trend(conn, eval_set):
     assert trend == 1
 
 
+def test_a_case_whose_document_was_not_retrieved_counts_as_a_miss_in_recall(conn, eval_set):
+    set_id = conn.execute("SELECT id FROM rag.eval_sets WHERE name = %s", (eval_set,)).fetchone()["id"]
+    conn.execute("INSERT INTO rag.eval_cases (set_id, external_id, question, relevant_document_ids, tenant)"
+                 " VALUES (%s, 'q4', 'How long does the warranty last?', '{-1}', %s)", (set_id, eval_set))
+    run_id = conn.execute("SELECT rag.evaluate(%s) AS run_id", (eval_set,)).fetchone()["run_id"]
+    m = metrics(conn, run_id)
+    assert m["cases"] == 4
+    assert m["recall_at_1"] == m["recall_at_5"] == m["recall_at_10"] == pytest.approx(3 / 4)
+    assert m["mrr"] == pytest.approx(3 / 4)
+
+
 def test_extractive_answers_are_faithful(conn, eval_set):
     run_id = conn.execute("SELECT rag.evaluate(%s, generate => true, rerank => true) AS run_id",
                           (eval_set,)).fetchone()["run_id"]
