@@ -63,8 +63,9 @@ def _validate(plpy, registry, intent):
     return intents.validate(intent, fn, registry["catalogs"], allowed)
 
 
-def _parse(plpy, question, reference_date, session_id, parser):
-    """(intent, validation errors) for a question."""
+def _parse(plpy, question, reference_date, session_id, parser, check):
+    """(intent, validation errors) for a question; errors are only computed
+    with `check` (an LLM intent is always validated: it stands only if valid)."""
     require_question(plpy, question)
     if parser not in ("auto", "rules", "llm"):
         plpy.error(f"parser must be auto, rules or llm, got {parser!r}")
@@ -101,15 +102,15 @@ def _parse(plpy, question, reference_date, session_id, parser):
         except (llm.LLMError, ValueError) as exc:
             out["llm_errors"] = [str(exc)]
         out["parser"] = "rules+embedding (llm fallback)"
-    return out, ([] if out["funcion"] is None else _validate(plpy, registry, out))
+    return out, (_validate(plpy, registry, out) if check and out["funcion"] is not None else [])
 
 
 def parse_intent(plpy, question, reference_date, session_id, parser):
-    return json.dumps(_parse(plpy, question, reference_date, session_id, parser)[0], ensure_ascii=False)
+    return json.dumps(_parse(plpy, question, reference_date, session_id, parser, check=False)[0], ensure_ascii=False)
 
 
 def parse_intent_checked(plpy, question, reference_date, session_id, parser):
-    intent, errors = _parse(plpy, question, reference_date, session_id, parser)
+    intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True)
     return {"intent": json.dumps(intent, ensure_ascii=False), "errors": errors}
 
 

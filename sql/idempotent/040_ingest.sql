@@ -73,7 +73,9 @@ BEGIN
      WHERE c.document_id = v_id AND (m.active OR m.reembedding);
 
     IF sync THEN
-        PERFORM rag.process_embedding_queue(1, m.name, v_id) FROM rag.embedding_models m WHERE m.active;
+        -- With a document_id, one call embeds all of its queued chunks.
+        PERFORM rag.process_embedding_queue(model => m.name, document_id => v_id)
+           FROM rag.embedding_models m WHERE m.active;
         SELECT q.last_error INTO v_error FROM rag.embedding_queue q
           JOIN rag.chunks c ON c.id = q.chunk_id WHERE c.document_id = v_id LIMIT 1;
         IF FOUND THEN
