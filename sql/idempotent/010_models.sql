@@ -159,7 +159,7 @@ END;
 $$;
 
 -- Which vector index each model uses, and its access method (hnsw/diskann).
-CREATE OR REPLACE VIEW rag.vector_indexes AS
+CREATE OR REPLACE VIEW rag.vector_indexes WITH (security_invoker = true) AS
 SELECT m.name AS model, m.dimensions, m.active, i.indexrelid::regclass::text AS index_name,
        am.amname AS method, pg_size_pretty(pg_relation_size(i.indexrelid)) AS size
 FROM rag.embedding_models m

@@ -100,7 +100,7 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE VIEW rag.embedding_queue_status AS
+CREATE OR REPLACE VIEW rag.embedding_queue_status WITH (security_invoker = true) AS
 SELECT m.name AS model,
        count(q.chunk_id) FILTER (WHERE q.attempts < rag.queue_max_attempts()) AS queued,
        count(q.chunk_id) FILTER (WHERE q.attempts >= rag.queue_max_attempts()) AS failed,
@@ -112,7 +112,7 @@ LEFT JOIN rag.embedding_queue q ON q.model_id = m.id
 GROUP BY m.id, m.name;
 
 -- Re-embedding with a model (rag.reembed), per model.
-CREATE OR REPLACE VIEW rag.reembed_progress AS
+CREATE OR REPLACE VIEW rag.reembed_progress WITH (security_invoker = true) AS
 SELECT m.name AS model, m.active, m.reembedding,
        (SELECT count(*) FROM rag.chunks) AS chunks,
        (SELECT count(*) FROM rag.embeddings e WHERE e.model_id = m.id) AS embedded,

@@ -31,7 +31,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT rag.answer(question) $$;
 
 -- Answers for BI tools: one row per logged answer, with latency per stage.
-CREATE OR REPLACE VIEW rag.answers AS
+CREATE OR REPLACE VIEW rag.answers WITH (security_invoker = true) AS
 SELECT l.id, l.asked_at, l.asked_by, l.tenant, l.question, l.answer, l.supported, l.model,
        cardinality(l.chunk_ids) AS n_sources, l.chunk_ids,
        (l.timings_ms ->> 'retrieval_ms')::float8 AS retrieval_ms,
@@ -40,7 +40,7 @@ SELECT l.id, l.asked_at, l.asked_by, l.tenant, l.question, l.answer, l.supported
        l.error
 FROM rag.answer_log l;
 
-CREATE OR REPLACE VIEW rag.answer_latency AS
+CREATE OR REPLACE VIEW rag.answer_latency WITH (security_invoker = true) AS
 SELECT date_trunc('day', asked_at) AS day, count(*) AS answers,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY total_ms) AS p50_ms,
        percentile_cont(0.95) WITHIN GROUP (ORDER BY total_ms) AS p95_ms,

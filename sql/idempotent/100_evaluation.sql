@@ -52,7 +52,7 @@ $py$;
 -- One row per run: retrieval metrics over all cases; answer metrics over
 -- the cases that produced an answer; hallucination rate over the answers
 -- that were not refusals (at least one unsupported statement).
-CREATE OR REPLACE VIEW rag.eval_run_metrics AS
+CREATE OR REPLACE VIEW rag.eval_run_metrics WITH (security_invoker = true) AS
 SELECT r.id AS run_id, s.name AS set_name, r.label, r.started_at, r.finished_at, r.status,
        r.config ->> 'mode' AS mode, (r.config ->> 'rerank')::boolean AS rerank,
        r.config ->> 'embedding_model' AS embedding_model, r.config ->> 'generator' AS generator,
@@ -80,7 +80,7 @@ LEFT JOIN rag.eval_results x ON x.run_id = r.id
 GROUP BY r.id, s.name;
 
 -- The same figures over time, per set and configuration.
-CREATE OR REPLACE VIEW rag.eval_trend AS
+CREATE OR REPLACE VIEW rag.eval_trend WITH (security_invoker = true) AS
 SELECT set_name, mode, rerank, embedding_model, generator, started_at, run_id,
        recall_at_5, mrr, ndcg_at_10, token_f1, faithfulness, hallucination_rate,
        ndcg_at_10 - lag(ndcg_at_10) OVER w AS ndcg_change,
@@ -90,7 +90,7 @@ WHERE status = 'done'
 WINDOW w AS (PARTITION BY set_name, mode, rerank, embedding_model, generator ORDER BY started_at);
 
 -- The cases each run got most wrong: not retrieved, badly ranked, or unfaithful.
-CREATE OR REPLACE VIEW rag.eval_worst_cases AS
+CREATE OR REPLACE VIEW rag.eval_worst_cases WITH (security_invoker = true) AS
 SELECT x.run_id, c.id AS case_id, c.external_id, c.question, c.reference_answer, x.first_relevant_rank,
        x.ndcg_at_10, x.answer, x.faithfulness, x.token_f1,
        rank() OVER (PARTITION BY x.run_id

@@ -152,7 +152,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$ SELECT rag.ask(question) $$;
 
 -- Parse quality over time for BI: per day and parser, which path questions took.
-CREATE OR REPLACE VIEW rag.intent_parse_stats AS
+CREATE OR REPLACE VIEW rag.intent_parse_stats WITH (security_invoker = true) AS
 SELECT date_trunc('day', asked_at) AS day, parser, count(*) AS questions,
        avg((path = 'intent')::int) AS executed_rate,
        avg((path = 'rejected')::int) AS rejected_rate,

@@ -1,0 +1,57 @@
+"""Tenants sealed from each other: views run with the caller's rights, so
+row-level security applies through them as it does on the tables."""
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from .conftest import ingest
+
+
+def test_every_view_runs_as_the_caller(conn):
+    owner_rights = conn.execute(
+        "SELECT c.relname FROM pg_class c WHERE c.relnamespace = 'rag'::regnamespace AND c.relkind = 'v'"
+        " AND NOT coalesce(c.reloptions @> '{security_invoker=true}', false) ORDER BY 1").fetchall()
+    assert owner_rights == []
+
+
+@pytest.fixture
+def two_analysts(conn, tenant):
+    """Two login roles, each granted rag_user and one tenant of its own, each
+    with one document."""
+    other = tenant + "_b"
+    roles = {"a": f"analyst_a_{tenant}", "b": f"analyst_b_{tenant}"}
+    ingest(conn, "Los mayoristas pueden devolver mercadería dentro de los 30 días.", "Devoluciones A", tenant=tenant)
+    ingest(conn, "El presupuesto confidencial del proyecto Orquídea es de 4 millones de pesos.", "Secreto B",
+           tenant=other)
+    for key, t in (("a", tenant), ("b", other)):
+        conn.execute(f'CREATE ROLE "{roles[key]}" LOGIN IN ROLE rag_user')
+        conn.execute("SELECT rag.grant_tenant(%s, %s)", (roles[key], t))
+    yield roles, {"a": tenant, "b": other}
+    for key, t in (("a", tenant), ("b", other)):
+        conn.execute("SELECT rag.revoke_tenant(%s, %s)", (roles[key], t))
+        conn.execute("DELETE FROM rag.answer_log WHERE asked_by = %s", (roles[key],))
+        conn.execute(f'DROP ROLE "{roles[key]}"')
+    conn.execute("DELETE FROM rag.documents WHERE tenant = %s", (other,))
+
+
+def test_an_analyst_sees_only_their_own_answers_through_the_views(db_url, two_analysts):
+    roles, tenants = two_analysts
+    sessions = {}
+    try:
+        for key in ("a", "b"):
+            c = sessions[key] = psycopg.connect(db_url, autocommit=True, row_factory=dict_row)
+            c.execute(f'SET ROLE "{roles[key]}"')
+        sessions["a"].execute("SELECT rag.answer('¿Cuántos días tienen los mayoristas para devolver?')")
+        sessions["b"].execute("SELECT rag.answer('¿Cuál es el presupuesto del proyecto Orquídea?')")
+        for key, c in sessions.items():
+            rows = c.execute("SELECT asked_by, question, answer FROM rag.answers").fetchall()
+            assert {r["asked_by"] for r in rows} == {roles[key]}, rows
+            assert all("Orquídea" not in (r["question"] + r["answer"]) for r in rows) == (key == "a")
+            counts = c.execute("SELECT sum(answers) AS n FROM rag.answer_latency").fetchone()
+            assert counts["n"] == len(rows) == 1
+        # the documents themselves stay behind row security too
+        assert sessions["a"].execute("SELECT count(*) AS n FROM rag.documents WHERE tenant = %s",
+                                     (tenants["b"],)).fetchone()["n"] == 0
+    finally:
+        for c in sessions.values():
+            c.close()
