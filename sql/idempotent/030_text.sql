@@ -28,9 +28,10 @@ AS $$
                          ELSE 'rag.simple' END::regconfig
 $$;
 
--- Document frequencies for BM25 (rag.search's text ranking). The loader and
--- the queue drain call it after a load. SECURITY DEFINER: the statistics are
--- corpus-wide, so a caller restricted to one tenant must not shrink them.
+-- Document frequencies for BM25 (rag.search's text ranking), per tenant:
+-- a tenant's term weights come from its own chunks. The loader and the queue
+-- drain call it after a load. SECURITY DEFINER: it rebuilds every tenant's
+-- statistics, whoever calls it (they are derived data; nothing is revealed).
 CREATE OR REPLACE FUNCTION rag.refresh_text_stats() RETURNS bigint
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -41,13 +42,13 @@ BEGIN
     -- Serialise refreshes; readers keep reading the old rows meanwhile.
     PERFORM pg_advisory_xact_lock(hashtext('rag.refresh_text_stats'));
     DELETE FROM rag.text_stats;
-    INSERT INTO rag.text_stats (lexeme, df)
-    SELECT s.word, s.ndoc FROM ts_stat('SELECT tsv FROM rag.chunks') s;
+    INSERT INTO rag.text_stats (tenant, lexeme, df)
+    SELECT c.tenant, l.lexeme, count(*) FROM rag.chunks c, unnest(tsvector_to_array(c.tsv)) AS l(lexeme)
+     GROUP BY c.tenant, l.lexeme;
+    DELETE FROM rag.text_corpus_stats;
+    INSERT INTO rag.text_corpus_stats (tenant, n_chunks, avg_length)
+    SELECT c.tenant, count(*), avg(length(c.tsv)) FROM rag.chunks c GROUP BY c.tenant;
     SELECT count(*) INTO v_n FROM rag.chunks;
-    INSERT INTO rag.text_corpus_stats (n_chunks, avg_length, refreshed_at)
-    SELECT v_n, coalesce((SELECT avg(length(tsv)) FROM rag.chunks), 1), now()
-    ON CONFLICT (singleton) DO UPDATE
-       SET n_chunks = excluded.n_chunks, avg_length = excluded.avg_length, refreshed_at = now();
     RETURN v_n;
 END;
 $$;

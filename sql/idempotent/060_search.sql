@@ -9,8 +9,10 @@
 -- computes the same features in-process and calls rag._search directly.
 
 -- The query's full text: one tsquery per distinct lexeme with its BM25 IDF,
--- and their OR (a question rarely contains every word of the answer).
-CREATE OR REPLACE FUNCTION rag.text_query(query text, language text DEFAULT NULL,
+-- and their OR (a question rarely contains every word of the answer). The
+-- statistics are the tenant's own; with tenant NULL, those of every tenant
+-- the caller may see (row-level security on rag.text_stats), combined.
+CREATE OR REPLACE FUNCTION rag.text_query(query text, language text DEFAULT NULL, tenant text DEFAULT NULL,
     OUT terms tsquery[], OUT idf float8[], OUT any_term tsquery)
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -19,7 +21,8 @@ DECLARE
     v_lang text := coalesce(language, rag.detect_language(query));
     v_n float8;
 BEGIN
-    SELECT greatest(s.n_chunks, 1) INTO v_n FROM rag.text_corpus_stats s;
+    SELECT greatest(sum(s.n_chunks), 1) INTO v_n FROM rag.text_corpus_stats s
+     WHERE text_query.tenant IS NULL OR s.tenant = text_query.tenant;
     v_n := coalesce(v_n, 1000);
     -- An undecided language (short keyword queries) uses the Spanish and
     -- English stems together; OR semantics makes the extra stems harmless.
@@ -30,12 +33,14 @@ BEGIN
            coalesce(string_agg(t.q::text, ' | ') FILTER (WHERE t.df <= 0.3 * v_n),
                     string_agg(t.q::text, ' | '))::tsquery
       INTO terms, idf, any_term
-      FROM (SELECT DISTINCT l.lexeme, (quote_literal(replace(l.lexeme, '\', '')))::tsquery AS q,
-                   least(coalesce(st.df, 0), v_n) AS df
-              FROM unnest(CASE WHEN v_lang IN ('es', 'en') THEN ARRAY[rag.ts_config(v_lang)]
-                               ELSE ARRAY[rag.ts_config('es'), rag.ts_config('en')] END) AS cfg,
-                   unnest(tsvector_to_array(to_tsvector(cfg, query))) AS l(lexeme)
-              LEFT JOIN rag.text_stats st ON st.lexeme = l.lexeme) t;
+      FROM (SELECT l.lexeme, (quote_literal(replace(l.lexeme, '\', '')))::tsquery AS q,
+                   least(coalesce((SELECT sum(st.df) FROM rag.text_stats st
+                                    WHERE st.lexeme = l.lexeme
+                                      AND (text_query.tenant IS NULL OR st.tenant = text_query.tenant)), 0), v_n) AS df
+              FROM (SELECT DISTINCT x.lexeme
+                      FROM unnest(CASE WHEN v_lang IN ('es', 'en') THEN ARRAY[rag.ts_config(v_lang)]
+                                       ELSE ARRAY[rag.ts_config('es'), rag.ts_config('en')] END) AS cfg,
+                           unnest(tsvector_to_array(to_tsvector(cfg, query))) AS x(lexeme)) l) t;
 END;
 $$;
 
@@ -128,8 +133,9 @@ BEGIN
     END IF;
 
     IF mode IN ('hybrid', 'text') THEN
-        SELECT * INTO v_tq FROM rag.text_query(query, query_language);
-        SELECT s.avg_length INTO v_avgdl FROM rag.text_corpus_stats s;
+        SELECT * INTO v_tq FROM rag.text_query(query, query_language, tenant);
+        SELECT sum(s.avg_length * s.n_chunks) / nullif(sum(s.n_chunks), 0) INTO v_avgdl
+          FROM rag.text_corpus_stats s WHERE _first_stage.tenant IS NULL OR s.tenant = _first_stage.tenant;
         -- BM25 (k1 = 1.2, b = 0.75) with term frequency taken as 1: chunks are
         -- short, and it needs no per-row unnest of the tsvector.
         v_text_sql := format($q$
@@ -191,7 +197,7 @@ BEGIN
     rescored AS (
         SELECT r.chunk_id, r.score
           FROM rag._rerank_scores(query, ARRAY(SELECT p.chunk_id FROM pool p ORDER BY p.ord), reranker, models,
-                                  embeddings, query_language, rrf_k) r)
+                                  embeddings, query_language, rrf_k, tenant) r)
     SELECT p.chunk_id, p.document_id, p.title, p.content, p.metadata, p.vector_rank, p.text_rank, r.score
       FROM pool p JOIN rescored r ON r.chunk_id = p.chunk_id
      ORDER BY r.score DESC, p.ord

@@ -66,15 +66,16 @@ AS $$
 $$;
 
 -- Per-candidate signals, in the order of chunk_ids. query_vector belongs to
--- model_id, secondary_vector to secondary_model_id (both may be NULL).
+-- model_id, secondary_vector to secondary_model_id (both may be NULL); the
+-- term weights are the tenant's (NULL: the caller's visible tenants).
 CREATE OR REPLACE FUNCTION rag._signals(
     chunk_ids bigint[], query text, query_language text, query_vector @extschema_vector@.vector, model_id int,
-    secondary_vector @extschema_vector@.vector, secondary_model_id int, rrf_k int)
+    secondary_vector @extschema_vector@.vector, secondary_model_id int, rrf_k int, tenant text)
 RETURNS TABLE (chunk_id bigint, cosine float8, coverage float8, secondary_cosine float8, rrf float8)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, @extschema_vector@, pg_temp
 AS $$
-    WITH tq AS MATERIALIZED (SELECT * FROM rag.text_query(query, query_language))
+    WITH tq AS MATERIALIZED (SELECT * FROM rag.text_query(query, query_language, tenant))
     SELECT u.id,
            1 - (e1.embedding <=> query_vector),
            coalesce((SELECT sum(t.idf) FROM unnest(tq.terms, tq.idf) AS t(q, idf) WHERE c.tsv @@ t.q), 0)
@@ -99,7 +100,7 @@ AS $$ SELECT CASE WHEN value IS NULL THEN 0 WHEN hi > lo THEN (value - lo) / (hi
 -- (weights from options.weights; these defaults otherwise).
 CREATE OR REPLACE FUNCTION rag._signal_scores(
     chunk_ids bigint[], query text, query_language text, models text[], embeddings @extschema_vector@.vector[],
-    options jsonb, rrf_k int)
+    options jsonb, rrf_k int, tenant text)
 RETURNS TABLE (chunk_id bigint, score float8)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -117,7 +118,8 @@ AS $$
           LEFT JOIN rag.embedding_models e2 ON e2.name = options ->> 'secondary_model'),
     s AS (
         SELECT x.* FROM m, rag._signals(chunk_ids, query, query_language, embeddings[array_position(models, m.name1)],
-                                        m.id1, embeddings[array_position(models, m.name2)], m.id2, rrf_k) x)
+                                        m.id1, embeddings[array_position(models, m.name2)], m.id2, rrf_k,
+                                        tenant) x)
     SELECT s.chunk_id,
            w.cosine * rag._minmax(s.cosine, min(s.cosine) OVER (), max(s.cosine) OVER ())
          + w.coverage * rag._minmax(s.coverage, min(s.coverage) OVER (), max(s.coverage) OVER ())
@@ -142,7 +144,7 @@ $py$;
 -- rag.query_features give them).
 CREATE OR REPLACE FUNCTION rag._rerank_scores(
     query text, chunk_ids bigint[], reranker text, models text[], embeddings @extschema_vector@.vector[],
-    query_language text, rrf_k int DEFAULT 60)
+    query_language text, rrf_k int DEFAULT 60, tenant text DEFAULT NULL)
 RETURNS TABLE (chunk_id bigint, score float8)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
@@ -157,7 +159,7 @@ BEGIN
                                            AS u(id, s);
     ELSE
         RETURN QUERY SELECT * FROM rag._signal_scores(chunk_ids, query, query_language, models, embeddings,
-                                                      r.options, rrf_k);
+                                                      r.options, rrf_k, tenant);
     END IF;
 END;
 $$;
@@ -184,7 +186,7 @@ BEGIN
     SELECT * INTO f FROM rag.query_features(query, array_remove(ARRAY[m1.name, m2.name], NULL), NULL);
     RETURN QUERY SELECT s.chunk_id, s.cosine, s.coverage, s.secondary_cosine
                    FROM rag._signals(chunk_ids, query, f.language, f.embeddings[1], m1.id, f.embeddings[2], m2.id,
-                                     60) s;
+                                     60, NULL) s;
 END;
 $$;
 
