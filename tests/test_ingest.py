@@ -65,6 +65,9 @@ def test_long_document_makes_several_chunks_in_order(conn, tenant):
     (None, {}, "must not be empty"),
     ("Texto válido. Otra frase.", [1, 2], "metadata must be a JSON object"),
     ("Texto válido. Otra frase.", "texto", "metadata must be a JSON object"),
+    ("\u00a0\u2003\u00a0", {}, "no text to index"),
+    ("\x01\x02\x1f\u200b", {}, "no text to index"),
+    ("Texto válido. Otra frase.", {"blob": "x" * 70_000}, "metadata is 700.. bytes; the limit is 65536 bytes"),
 ])
 def test_bad_input_is_rejected_and_changes_nothing(conn, tenant, content, metadata, error):
     before = counts(conn)
@@ -97,6 +100,14 @@ def test_document_size_limit_is_configurable(conn, tenant):
             ingest(conn, "x" * 101, tenant=tenant, sync=False)
     finally:
         conn.execute("RESET rag.max_document_bytes")
+
+
+def test_null_chunk_size_is_rejected_and_changes_nothing(conn, tenant):
+    before = counts(conn)
+    for arg in ("chunk_size", "chunk_overlap"):
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="must not be NULL"):
+            conn.execute(f"SELECT rag.ingest_document('Hola. Chau.', tenant => %s, {arg} => NULL)", (tenant,))
+    assert counts(conn) == before
 
 
 def test_unknown_language_and_empty_tenant_are_rejected(conn):

@@ -123,6 +123,7 @@ def test_bad_arguments_are_rejected_with_clear_messages(conn):
     for sql, msg in [("SELECT * FROM rag.search('')", "query must not be empty"),
                      ("SELECT * FROM rag.search(NULL)", "query must not be empty"),
                      ("SELECT * FROM rag.search('x', k => 0)", "k must be between 1 and 1000"),
+                     ("SELECT * FROM rag.search(repeat('palabra ', 1000))", "the limit is 4000"),
                      ("SELECT * FROM rag.search('x', mode => 'fuzzy')", "mode must be hybrid, vector or text"),
                      ("SELECT * FROM rag.search('x', filter => '[1]')", "filter must be a JSON object"),
                      ("SELECT * FROM rag.search('x', model => 'nope')", "unknown embedding model nope")]:

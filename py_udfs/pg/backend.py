@@ -7,12 +7,9 @@ import os
 from .. import embedding, llm
 from ..textutil import detect_language
 
-# One limit for every question a user sends (rag.answer, rag.parse_intent,
-# rag.ask): long enough for a pasted paragraph, short enough to embed fast.
-MAX_QUESTION_CHARS = 4000
-
 _plans = {}
 _vector_type = None
+_max_query_chars = None
 
 
 def plan(plpy, sql, types=()):
@@ -38,10 +35,16 @@ def vector_type(plpy):
 
 
 def require_question(plpy, question):
+    """A question is not empty and within rag.max_query_chars() (one limit
+    for every question or query; read once per backend)."""
+    global _max_query_chars
     if question is None or not question.strip():
-        plpy.error("question must not be empty")
-    if len(question) > MAX_QUESTION_CHARS:
-        plpy.error(f"question is {len(question)} characters long; the limit is {MAX_QUESTION_CHARS}")
+        plpy.error("question must not be empty", sqlstate="22023")
+    if _max_query_chars is None:
+        _max_query_chars = run(plpy, "SELECT rag.max_query_chars() AS n")[0]["n"]
+    if len(question) > _max_query_chars:
+        plpy.error(f"question is {len(question)} characters long; the limit is {_max_query_chars}",
+                   sqlstate="22023", hint="ask with the key sentence, not the whole text")
 
 
 def model_row(plpy, name=None):

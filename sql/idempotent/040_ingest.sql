@@ -18,6 +18,9 @@ AS $$
 DECLARE
     v_max_bytes bigint := coalesce(nullif(current_setting('rag.max_document_bytes', true), '')::bigint,
                                    10 * 1024 * 1024);
+    -- Chunks carry the document's metadata: a large one is copied many times.
+    v_max_meta bigint := coalesce(nullif(current_setting('rag.max_metadata_bytes', true), '')::bigint, 64 * 1024);
+    v_chunks int;
     v_hash bytea;
     v_id bigint;
     v_lang text;
@@ -34,6 +37,17 @@ BEGIN
     END IF;
     IF jsonb_typeof(v_meta) <> 'object' THEN
         RAISE EXCEPTION 'metadata must be a JSON object, got a JSON %', jsonb_typeof(v_meta) USING ERRCODE = '22023';
+    END IF;
+    IF octet_length(v_meta::text) > v_max_meta THEN
+        RAISE EXCEPTION 'metadata is % bytes; the limit is % bytes', octet_length(v_meta::text), v_max_meta
+            USING ERRCODE = '54000', HINT = 'keep metadata to filterable fields, or SET rag.max_metadata_bytes';
+    END IF;
+    IF ingest_document.content !~ '[[:alnum:]]' THEN
+        RAISE EXCEPTION 'document has no text to index (no letter or digit: only spaces, non-printing or control characters)'
+            USING ERRCODE = '22023';
+    END IF;
+    IF ingest_document.chunk_size IS NULL OR ingest_document.chunk_overlap IS NULL THEN
+        RAISE EXCEPTION 'chunk_size and chunk_overlap must not be NULL' USING ERRCODE = '22023';
     END IF;
     IF ingest_document.tenant IS NULL OR btrim(ingest_document.tenant) = '' THEN
         RAISE EXCEPTION 'tenant must not be empty' USING ERRCODE = '22023';
@@ -67,6 +81,10 @@ BEGIN
     SELECT v_id, ingest_document.tenant, c.seq, c.chunk, v_meta, v_cfg,
            setweight(to_tsvector(v_cfg, coalesce(ingest_document.title, '')), 'A') || to_tsvector(v_cfg, c.chunk)
     FROM rag.chunk(ingest_document.content, ingest_document.chunk_size, ingest_document.chunk_overlap) c;
+    GET DIAGNOSTICS v_chunks = ROW_COUNT;
+    IF v_chunks = 0 THEN  -- the exception undoes the document row too
+        RAISE EXCEPTION 'document has no text to index (the chunker found none)' USING ERRCODE = '22023';
+    END IF;
 
     INSERT INTO rag.embedding_queue (chunk_id, model_id)
     SELECT c.id, m.id FROM rag.chunks c CROSS JOIN rag.embedding_models m

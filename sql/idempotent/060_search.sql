@@ -44,6 +44,14 @@ BEGIN
 END;
 $$;
 
+-- One limit for every question or query a user sends (rag.search,
+-- rag.answer, rag.parse_intent, rag.ask): long enough for a pasted paragraph,
+-- short enough that embedding it stays fast. Checked before any model work.
+CREATE OR REPLACE FUNCTION rag.max_query_chars() RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 4000 $$;
+
 -- Checks a search's arguments; returns the embedding models whose query
 -- vectors it needs, in order: the search model (vector and hybrid modes),
 -- then the models a 'signals' reranker reads.
@@ -60,6 +68,10 @@ DECLARE
 BEGIN
     IF query IS NULL OR query !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'query must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF length(query) > rag.max_query_chars() THEN
+        RAISE EXCEPTION 'query is % characters long; the limit is %', length(query), rag.max_query_chars()
+            USING ERRCODE = '22023', HINT = 'search with the key sentence, not the whole text';
     END IF;
     IF k IS NULL OR k < 1 OR k > 1000 THEN
         RAISE EXCEPTION 'k must be between 1 and 1000' USING ERRCODE = '22023';
