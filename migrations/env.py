@@ -35,7 +35,9 @@ def run_migrations_offline():
 def run_migrations_online():
     engine = create_engine(_url(), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, transaction_per_migration=True)
+        # One transaction for the whole run: a refused or failed revision
+        # leaves the database at the revision it started from.
+        context.configure(connection=connection, transaction_per_migration=False)
         with context.begin_transaction():
             context.run_migrations()
         heads = set(ScriptDirectory.from_config(config).get_heads())

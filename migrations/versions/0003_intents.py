@@ -9,6 +9,7 @@ Revises: 0002_quality
 from alembic import op
 
 from ragsql import sqlfiles
+from ragsql.migration_guard import refuse_data_loss
 
 revision = "0003_intents"
 down_revision = "0002_quality"
@@ -21,6 +22,9 @@ def upgrade():
 
 
 def downgrade():
+    # The registry rows a DBA added count; the ones the demo installs too.
+    refuse_data_loss(revision, ["rag.intent_functions", "rag.intent_log", "rag.intent_eval_runs",
+                                "rag.conversation_turns"])
     op.execute("DROP FUNCTION IF EXISTS public.rag_ask(text)")
     op.execute("DROP VIEW IF EXISTS rag.intent_parse_stats")
     for fn in ("rag.ask(text, date)", "rag.execute_intent(jsonb, boolean)", "rag._run_intent(jsonb, boolean)",
