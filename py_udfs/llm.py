@@ -4,7 +4,15 @@ server that speaks the protocol (llama.cpp, vLLM, a local model).
 Settings come from the caller (session settings or the server environment);
 the API key lives only in memory, never in a table or a log line."""
 import os
+import re
+import threading
 from dataclasses import dataclass
+
+# A reply longer than this many characters per requested token is not a
+# chat completion we asked for: refused before any further work reads it.
+MAX_CHARS_PER_TOKEN = 16
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$")
+_UNIT_MS = {None: 1.0, "ms": 1.0, "s": 1000.0, "min": 60000.0}
 
 
 class LLMError(RuntimeError):
@@ -38,11 +46,11 @@ def config_from(settings):
                 if val:
                     break
         return val
-    timeout_ms = pick("timeout_ms", ["RAGSQL_LLM_TIMEOUT_MS"]) or "30000"
-    try:
-        timeout_s = max(0.05, float(timeout_ms) / 1000.0)
-    except ValueError:
-        raise LLMError(f"rag.llm_timeout_ms must be a number of milliseconds, got {timeout_ms!r}") from None
+    timeout = pick("timeout_ms", ["RAGSQL_LLM_TIMEOUT_MS"]) or "30000"
+    m = _DURATION.match(timeout)
+    if not m:
+        raise LLMError(f"rag.llm_timeout_ms must be a duration such as 30000, '2s' or '500ms', got {timeout!r}")
+    timeout_s = max(0.05, float(m.group(1)) * _UNIT_MS[m.group(2)] / 1000.0)
     return LLMConfig(
         base_url=pick("base_url", ["RAGSQL_LLM_BASE_URL", "OPENAI_BASE_URL"]),
         model=pick("model", ["RAGSQL_LLM_MODEL"]) or "gpt-4o-mini",
@@ -69,19 +77,39 @@ def openai_client(cfg):
 
 
 def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
-    """One chat completion; raises LLMError with a short reason on any failure.
+    """One chat completion within one deadline (cfg.timeout_s for the whole
+    call, however the server trickles its reply); raises LLMError with a
+    short reason on any failure, a malformed or oversized reply included.
     json_mode asks for a JSON object (OpenAI's response_format; llama.cpp
     constrains its sampling to it)."""
     extra = {"response_format": {"type": "json_object"}} if json_mode else {}
-    try:
-        resp = openai_client(cfg).chat.completions.create(
-            model=cfg.model, messages=messages, max_tokens=max_tokens, temperature=temperature, **extra)
-    except Exception as exc:
-        name = type(exc).__name__
+    outcome = {}
+
+    def call():
+        try:
+            outcome["resp"] = openai_client(cfg).chat.completions.create(
+                model=cfg.model, messages=messages, max_tokens=max_tokens, temperature=temperature, **extra)
+        except Exception as exc:  # reported below, in the caller's thread
+            outcome["error"] = exc
+
+    # The client's timeout bounds each read; the thread's join bounds the
+    # call. A call past its deadline is abandoned (its socket times out on
+    # its own) and the caller falls back at once.
+    worker = threading.Thread(target=call, daemon=True)
+    worker.start()
+    worker.join(cfg.timeout_s)
+    if worker.is_alive():
+        raise LLMError(f"Timeout: no complete reply within {cfg.timeout_s:g} s")
+    if "error" in outcome:
+        exc = outcome["error"]
         status = getattr(exc, "status_code", None)
-        raise LLMError(f"{name}{f' (HTTP {status})' if status else ''}") from None
+        raise LLMError(f"{type(exc).__name__}{f' (HTTP {status})' if status else ''}")
     try:
-        text = resp.choices[0].message.content or ""
-    except (AttributeError, IndexError):
-        raise LLMError("malformed chat completion response") from None
+        text = outcome["resp"].choices[0].message.content or ""
+    except Exception:
+        raise LLMError("malformed chat completion response (no choices[0].message.content)") from None
+    if not isinstance(text, str):
+        raise LLMError("malformed chat completion response (content is not text)")
+    if len(text) > max_tokens * MAX_CHARS_PER_TOKEN:
+        raise LLMError(f"reply of {len(text)} characters is too long for max_tokens {max_tokens}")
     return text.strip()

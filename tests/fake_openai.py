@@ -1,6 +1,7 @@
 """A loopback server that speaks the OpenAI chat-completions protocol, for
 testing the client path without the network. Behaviour per request is set
 by `mode`: 'ok' (answers `reply`), 'slow' (sleeps `delay` seconds first),
+'malformed' (valid JSON that is no completion), 'trickle' (16 bytes every `delay` s),
 'error' (HTTP 500)."""
 import json
 import threading
@@ -40,6 +41,8 @@ class FakeOpenAI:
                     return self._send(500, {"error": {"message": "boom", "type": "server_error"}})
                 if outer.mode == "slow":
                     time.sleep(outer.delay)
+                if outer.mode == "malformed":  # valid JSON, not a chat completion
+                    return self._send(200, {"foo": 1})
                 if self.path.endswith("/chat/completions"):
                     return self._send(200, {
                         "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
@@ -66,6 +69,12 @@ class FakeOpenAI:
                     self.send_header("Content-Type", "application/json")
                     self.send_header("Content-Length", str(len(data)))
                     self.end_headers()
+                    if outer.mode == "trickle":  # a few bytes every `delay` seconds: each read is quick
+                        for i in range(0, len(data), 16):
+                            self.wfile.write(data[i:i + 16])
+                            self.wfile.flush()
+                            time.sleep(outer.delay)
+                        return
                     self.wfile.write(data)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client gave up (timeout test)

@@ -163,6 +163,36 @@ def test_llm_timeout_falls_back_to_extractive(conn, tenant, docs, llm):
     assert r["timings_ms"]["generation_ms"] < 2500
 
 
+def test_one_deadline_bounds_the_whole_llm_call_however_the_reply_trickles(conn, tenant, docs, llm):
+    llm.mode, llm.delay = "trickle", 0.2  # each read is quick; the whole reply takes several seconds
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["model"] == "extractive" and "Timeout" in r["error"] and "fallback" in r["error"]
+    assert r["timings_ms"]["generation_ms"] < 2000
+
+
+@pytest.mark.parametrize("mode,reply,reason", [
+    ("malformed", None, "malformed chat completion response"),
+    ("ok", "palabra " * 50_000, "is too long for max_tokens"),
+])
+def test_a_malformed_or_oversized_reply_falls_back_with_the_reason(conn, tenant, docs, llm, mode, reply, reason):
+    llm.mode = mode
+    if reply:
+        llm.reply = reply
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["model"] == "extractive" and reason in r["error"] and "30 días" in r["answer"]
+    assert r["timings_ms"]["total_ms"] < 5000
+
+
+def test_llm_timeout_takes_units_and_a_bad_one_is_a_clear_error(conn, tenant, docs, llm):
+    llm.reply = "Los mayoristas tienen 30 días corridos para devolver mercadería [1]."
+    conn.execute("SET rag.llm_timeout_ms = '2s'")
+    r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert r["model"].startswith("test-model@") and r["error"] is None
+    conn.execute("SET rag.llm_timeout_ms = 'two seconds'")
+    with pytest.raises(psycopg.Error, match="rag.llm_timeout_ms must be a duration such as 30000, '2s' or '500ms'"):
+        answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+
+
 def test_llm_http_500_falls_back_to_extractive(conn, tenant, docs, llm):
     llm.mode = "error"
     r = answer(conn, "How long are refurbished products covered?", tenant)
