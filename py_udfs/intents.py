@@ -358,7 +358,7 @@ def _value_errors(k, v, spec, catalogs):
     """Errors of one parameter value against its JSON Schema property."""
     t = spec.get("type")
     if isinstance(v, (dict, list)) and t not in ("object", "array"):
-        return [f"{k} must be a {t or 'scalar'}, got {json_kind(v)}"]
+        return [f"{k} must be {'an' if t == 'integer' else 'a'} {t or 'scalar'}, got {json_kind(v)}"]
     if isinstance(v, HugeNumber) or (isinstance(v, int) and not isinstance(v, bool) and abs(v) > MAX_INTEGER):
         digits = v.digits if isinstance(v, HugeNumber) else len(str(abs(v)))
         return [f"{k} is out of range: a number of {digits} digits"]
