@@ -44,7 +44,7 @@ $py$;
 -- (rag.execute_intent, rag.ask): the arguments are cast to the target's
 -- declared types, and a function that writes runs only with confirm. The
 -- boundaries are checked here too, in SQL, for a caller that skips the
--- validation: the intent's shape and size, its parameters (registered,
+-- validation: the intent's shape, its parameters (registered,
 -- scalar, required ones present, each castable to its argument's type) are
 -- 22023; a function that is disabled or not allowed to the caller's role is
 -- 42501.
@@ -63,12 +63,11 @@ DECLARE
     v_problem text;
     v_param record;
 BEGIN
-    -- Shape first: nothing below may meet a NULL, a non-object or a huge intent.
+    -- Shape first: nothing below may meet a NULL or a non-object. (Size and depth
+    -- matter to Python's decoder: rag.validate_intent bounds them.)
     v_problem := CASE
         WHEN intent IS NULL THEN 'intent is NULL: expected a JSON object'
         WHEN jsonb_typeof(intent) <> 'object' THEN format('intent must be a JSON object, got %s', jsonb_typeof(intent))
-        WHEN octet_length(intent::text) > 65536 THEN
-            format('intent is too large: %s bytes of JSON, the limit is 65536', octet_length(intent::text))
         WHEN NOT intent ? 'funcion' THEN 'funcion is missing'
         WHEN jsonb_typeof(intent -> 'funcion') <> 'string' THEN
             format('funcion must be a string, got %s', jsonb_typeof(intent -> 'funcion'))
