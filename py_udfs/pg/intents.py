@@ -57,10 +57,12 @@ def _function_vectors(plpy, registry, row, functions):
 
 
 def _validate(plpy, registry, intent):
-    fn = registry["functions"].get(intent.get("funcion")) if isinstance(intent, dict) else None
+    """Errors of a decoded intent, whatever JSON value it is."""
+    name = intent.get("funcion") if isinstance(intent, dict) else None
+    fn = registry["functions"].get(name) if isinstance(name, str) else None
     allowed = bool(fn) and run(plpy, "SELECT pg_has_role(current_user, $1, 'MEMBER') AS ok", ["name"],
                                [fn["allowed_role"]])[0]["ok"]
-    return intents.validate(intent, fn, registry["catalogs"], allowed)
+    return intents.validate(intent, fn, registry["catalogs"], allowed, registry["functions"].keys())
 
 
 def _parse(plpy, question, reference_date, session_id, parser, check):
@@ -115,8 +117,7 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
 
 
 def validate_intent(plpy, intent_text):
-    try:
-        intent = json.loads(intent_text) if intent_text is not None else None
-    except ValueError:
-        return ["intent is not valid JSON"]
-    return _validate(plpy, _current_registry(plpy), intent)
+    """rag.validate_intent: `intent_text` is the jsonb's text (or None); its
+    size and depth are checked before it is decoded."""
+    intent, errors = intents.load_intent(intent_text)
+    return errors or _validate(plpy, _current_registry(plpy), intent)

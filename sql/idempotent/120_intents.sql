@@ -44,8 +44,10 @@ $py$;
 -- (rag.execute_intent, rag.ask): the arguments are cast to the target's
 -- declared types, and a function that writes runs only with confirm. The
 -- boundaries are checked here too, in SQL, for a caller that skips the
--- validation: the function must be registered, enabled and allowed to the
--- caller's role.
+-- validation: the intent's shape, its parameters (registered,
+-- scalar, required ones present, each castable to its argument's type) are
+-- 22023; a function that is disabled or not allowed to the caller's role is
+-- 42501.
 CREATE OR REPLACE FUNCTION rag._run_intent(intent jsonb, confirm boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE
@@ -58,12 +60,68 @@ DECLARE
     v_scalar boolean;
     v_t0 timestamptz := clock_timestamp();
     v_ms float8;
+    v_problem text;
+    v_param record;
 BEGIN
-    SELECT * INTO f FROM rag.intent_functions r WHERE r.name = intent ->> 'funcion';
-    IF NOT FOUND OR NOT f.enabled OR NOT pg_has_role(current_user, f.allowed_role, 'MEMBER') THEN
-        RAISE EXCEPTION 'function % is not registered, enabled and allowed to the current role', intent ->> 'funcion'
+    -- Shape first: nothing below may meet a NULL or a non-object. (Size and depth
+    -- matter to Python's decoder: rag.validate_intent bounds them.)
+    v_problem := CASE
+        WHEN intent IS NULL THEN 'intent is NULL: expected a JSON object'
+        WHEN jsonb_typeof(intent) <> 'object' THEN format('intent must be a JSON object, got %s', jsonb_typeof(intent))
+        WHEN NOT intent ? 'funcion' THEN 'funcion is missing'
+        WHEN jsonb_typeof(intent -> 'funcion') <> 'string' THEN
+            format('funcion must be a string, got %s', jsonb_typeof(intent -> 'funcion'))
+        WHEN coalesce(jsonb_typeof(intent -> 'parametros'), 'null') NOT IN ('object', 'null') THEN
+            format('parametros must be a JSON object, got %s', jsonb_typeof(intent -> 'parametros'))
+        END;
+    IF v_problem IS NULL THEN
+        SELECT * INTO f FROM rag.intent_functions r WHERE r.name = intent ->> 'funcion';
+        IF NOT FOUND THEN
+            v_problem := format('unknown function %s', left((intent -> 'funcion')::text, 60));
+        END IF;
+    END IF;
+    IF v_problem IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid intent: %', v_problem
+            USING ERRCODE = '22023', HINT = 'SELECT rag.validate_intent(intent) says why';
+    END IF;
+    IF NOT f.enabled OR NOT pg_has_role(current_user, f.allowed_role, 'MEMBER') THEN
+        RAISE EXCEPTION 'function % is not registered, enabled and allowed to the current role', f.name
             USING ERRCODE = '42501', HINT = 'SELECT rag.validate_intent(intent) says why';
     END IF;
+    -- Parameters: registered, scalar, the required ones given, each castable.
+    SELECT string_agg(problem, '; ') INTO v_problem FROM (
+        SELECT format('unexpected parameter %s', left(to_jsonb(p.key)::text, 60)) AS problem
+          FROM jsonb_each(coalesce(intent -> 'parametros', '{}')) AS p(key, value)
+         WHERE NOT f.arg_names ? p.key
+        UNION ALL
+        SELECT format('%s must be a scalar, got %s', p.key, jsonb_typeof(p.value))
+          FROM jsonb_each(coalesce(intent -> 'parametros', '{}')) AS p(key, value)
+         WHERE f.arg_names ? p.key AND jsonb_typeof(p.value) IN ('object', 'array')
+        UNION ALL
+        SELECT format('missing required parameter %s', quote_literal(r.key))
+          FROM jsonb_array_elements_text(coalesce(f.parameters -> 'required', '[]')) AS r(key)
+         WHERE coalesce(jsonb_typeof(intent -> 'parametros' -> r.key), 'null') = 'null') problems;
+    IF v_problem IS NOT NULL THEN
+        RAISE EXCEPTION 'invalid intent: %', v_problem
+            USING ERRCODE = '22023', HINT = 'SELECT rag.validate_intent(intent) says why';
+    END IF;
+    FOR v_param IN
+        SELECT p.key, format_type(a.argtype, NULL) AS argtype, intent -> 'parametros' ->> p.key AS value
+          FROM jsonb_each_text(f.arg_names) AS p(key, sqlname)
+          JOIN LATERAL (SELECT t AS argtype
+                          FROM unnest((SELECT proargnames FROM pg_proc WHERE oid = f.target),
+                                      (SELECT proargtypes::oid[] FROM pg_proc WHERE oid = f.target)) AS u(n, t)
+                         WHERE n = p.sqlname) a ON true
+         WHERE coalesce(jsonb_typeof(intent -> 'parametros' -> p.key), 'null') <> 'null'
+    LOOP
+        BEGIN
+            EXECUTE format('SELECT $1::%s', v_param.argtype) USING v_param.value;
+        EXCEPTION WHEN data_exception THEN
+            RAISE EXCEPTION 'invalid intent: % does not fit its argument type %: %', v_param.key, v_param.argtype,
+                                                                                   left(SQLERRM, 200)
+                USING ERRCODE = '22023', HINT = 'SELECT rag.validate_intent(intent) says why';
+        END;
+    END LOOP;
     IF NOT f.read_only AND NOT confirm THEN
         RAISE EXCEPTION 'function % changes data: call again with confirm => true', f.name
             USING ERRCODE = '42501';
@@ -98,10 +156,13 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     v_errors text[] := rag.validate_intent(intent);
+    v_text text := coalesce(intent::text, 'NULL');
 BEGIN
     IF cardinality(v_errors) > 0 THEN
         RAISE EXCEPTION 'invalid intent: %', array_to_string(v_errors, '; ')
-            USING ERRCODE = '22023', DETAIL = intent::text;
+            USING ERRCODE = '22023',
+                  DETAIL = CASE WHEN length(v_text) <= 300 THEN v_text
+                                ELSE format('%s... (%s characters)', left(v_text, 300), length(v_text)) END;
     END IF;
     RETURN rag._run_intent(intent, confirm);
 END;
