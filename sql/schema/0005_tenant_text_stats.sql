@@ -7,7 +7,7 @@ CREATE TABLE rag.text_stats (
     tenant text NOT NULL,
     lexeme text NOT NULL,
     df     int  NOT NULL,
-    PRIMARY KEY (tenant, lexeme)
+    PRIMARY KEY (lexeme, tenant)  -- a query's lexemes are looked up for one tenant or for all
 );
 DROP TABLE rag.text_corpus_stats;
 CREATE TABLE rag.text_corpus_stats (
