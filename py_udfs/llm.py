@@ -84,10 +84,11 @@ def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
     constrains its sampling to it)."""
     extra = {"response_format": {"type": "json_object"}} if json_mode else {}
     outcome = {}
+    client = openai_client(cfg)  # the first one imports the client library: not the server's time
 
     def call():
         try:
-            outcome["resp"] = openai_client(cfg).chat.completions.create(
+            outcome["resp"] = client.chat.completions.create(
                 model=cfg.model, messages=messages, max_tokens=max_tokens, temperature=temperature, **extra)
         except Exception as exc:  # reported below, in the caller's thread
             outcome["error"] = exc
