@@ -88,3 +88,34 @@ def test_an_analyst_reads_only_their_tenants_statistics(db_url, two_analysts):
         assert seen == {tenants["a"]}
         assert c.execute("SELECT count(*) AS n FROM rag.text_stats WHERE lexeme = 'orquide'").fetchone()["n"] == 0
         assert {r["tenant"] for r in c.execute("SELECT tenant FROM rag.text_corpus_stats")} == {tenants["a"]}
+
+
+def test_the_monitoring_role_sees_aggregates_across_tenants_and_no_content(conn, db_url, two_analysts):
+    roles, tenants = two_analysts
+    monitor = roles["a"] + "_monitor"
+    conn.execute(f'CREATE ROLE "{monitor}" LOGIN IN ROLE rag_monitor')
+    try:
+        with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+            for key in ("a", "b"):
+                c.execute(f'SET ROLE "{roles[key]}"')
+                c.execute("SELECT rag.answer('¿Cuántos días tienen los mayoristas para devolver?')")
+                c.execute("RESET ROLE")
+            before = c.execute("SELECT coalesce(sum(answers), 0) AS n FROM rag.monitor_answers()").fetchone()["n"]
+            c.execute(f'SET ROLE "{monitor}"')
+            assert c.execute("SELECT coalesce(sum(answers), 0) AS n FROM rag.monitor_answers()").fetchone()["n"] \
+                == before >= 2
+            corpus = {r["tenant"]: r for r in c.execute("SELECT * FROM rag.monitor_corpus()")}
+            assert corpus[tenants["a"]]["documents"] == corpus[tenants["b"]]["documents"] == 1
+            assert c.execute("SELECT count(*) AS n FROM rag.monitor_intents()").fetchone()["n"] >= 0
+            for table in ("rag.answers", "rag.answer_log", "rag.documents", "rag.chunks", "rag.embeddings"):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    c.execute(f"SELECT 1 FROM {table} LIMIT 1")
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                c.execute("SELECT rag.answer('¿Cuál es el presupuesto del proyecto Orquídea?')")
+        # and analysts cannot call the monitoring functions
+        with psycopg.connect(db_url, autocommit=True) as c:
+            c.execute(f'SET ROLE "{roles["a"]}"')
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                c.execute("SELECT * FROM rag.monitor_corpus()")
+    finally:
+        conn.execute(f'DROP ROLE "{monitor}"')

@@ -37,6 +37,18 @@ GRANT SELECT ON rag.intent_functions, rag.intent_registry_version, rag.intent_pa
 GRANT SELECT, INSERT ON rag.intent_log, rag.conversation_turns TO rag_user;
 GRANT EXECUTE ON FUNCTION rag.refresh_text_stats() TO rag_user;
 
+-- Monitoring (BI dashboards, operators): the aggregate functions of
+-- 130_monitoring.sql and nothing else; no tenant is granted to it.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_monitor') THEN
+        CREATE ROLE rag_monitor NOLOGIN;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA rag TO rag_monitor;
+REVOKE EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus() TO rag_monitor;
+
 -- What only DBAs (owners, superusers) do.
 REVOKE ALL ON rag.tenant_access FROM PUBLIC;
 GRANT SELECT ON rag.tenant_access TO rag_user;
