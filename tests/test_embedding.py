@@ -2,6 +2,7 @@
 import numpy as np
 import psycopg
 import pytest
+from psycopg.rows import dict_row
 
 MODELS = ["multilingual-e5-small", "all-minilm-l6-v2"]
 
@@ -71,3 +72,30 @@ def test_missing_model_files_fail_clearly_and_queue_keeps_work(conn, tenant):
         assert row["attempts"] == 1 and "cannot load" in row["last_error"]
     finally:
         conn.execute("SELECT rag.unregister_model('broken-st')")
+
+
+LONG_BATCH = [f"Informe {i}: la sucursal {i % 9} registró ventas de yerba por {i * 37} pesos en la semana {i % 52}."
+              for i in range(800)]  # about 15 s of embedding on two idle cores
+
+
+@pytest.mark.parametrize("how", ["pg_cancel_backend", "statement_timeout"])
+def test_a_long_embedding_stops_within_a_slice_when_cancelled(db_url, how):
+    import threading
+    import time
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+        c.execute("SELECT rag.warm_up()")
+        pid = c.execute("SELECT pg_backend_pid() AS pid").fetchone()["pid"]
+        if how == "statement_timeout":
+            c.execute("SET statement_timeout = '1s'")
+        else:
+            def cancel():
+                time.sleep(1.0)
+                with psycopg.connect(db_url, autocommit=True) as other:
+                    other.execute("SELECT pg_cancel_backend(%s)", (pid,))
+            threading.Thread(target=cancel, daemon=True).start()
+        t = time.perf_counter()
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            c.execute("SELECT rag.embed_batch(%s)", (LONG_BATCH,))
+        elapsed = time.perf_counter() - t
+    # One slice (16 texts) takes well under a second; the whole batch, 15 s.
+    assert elapsed < 5, elapsed

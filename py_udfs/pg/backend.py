@@ -90,14 +90,27 @@ def embedding_endpoint(plpy):
         plpy.error(str(exc))
 
 
+# Texts per model call: between calls the backend checks for a cancel or a
+# statement_timeout, so one takes effect within one slice's time.
+ENCODE_SLICE = 16
+
+
 def encode(plpy, row, texts, is_query):
-    """Vectors (numpy, normalised) of `texts` with the model of `row`; a
-    model failure is an SQL error naming the model."""
+    """Vectors (numpy, normalised) of `texts` with the model of `row`, in
+    slices with an interrupt check between them; a model failure is an SQL
+    error naming the model."""
+    import numpy as np
     remote = embedding_endpoint(plpy) if row["provider"] == "openai" else None
-    try:
-        return embedding.encode(row, [t or "" for t in texts], is_query=is_query, remote=remote)
-    except Exception as exc:
-        plpy.error(f"embedding with model {row['name']!r} failed: {exc}")
+    clean = [t or "" for t in texts]
+    parts = []
+    for start in range(0, len(clean), ENCODE_SLICE):
+        if start:
+            plpy.execute("SELECT 1")  # runs CHECK_FOR_INTERRUPTS: a pending cancel raises here
+        try:
+            parts.append(embedding.encode(row, clean[start:start + ENCODE_SLICE], is_query=is_query, remote=remote))
+        except Exception as exc:
+            plpy.error(f"embedding with model {row['name']!r} failed: {exc}")
+    return np.vstack(parts) if parts else embedding.encode(row, [], is_query=is_query, remote=remote)
 
 
 def query_features(plpy, query, model_names, language):
