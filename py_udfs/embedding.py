@@ -69,7 +69,7 @@ class _OpenAI:
     def encode(self, texts, is_query, cfg=None):
         from .llm import openai_client
         if cfg is None or not cfg.configured:
-            raise EmbeddingError(f"model {self.ref!r} needs an embeddings endpoint: set rag.embedding_base_url "
+            raise EmbeddingError(f"model {self.ref!r} needs an embeddings endpoint: SET rag.embedding_endpoint "
                                  "(or RAGSQL_EMBEDDING_BASE_URL / OPENAI_BASE_URL) and a key")
         kwargs = {"dimensions": self.dimensions} if self.ref.startswith("text-embedding-3") else {}
         try:

@@ -35,12 +35,15 @@ class LLMConfig:
         return f"{self.model}@{self.base_url or 'api.openai.com'}"
 
 
-def config_from(settings):
-    """Build the config from session settings (a dict of rag.llm_* values,
-    '' when unset), falling back to the server environment."""
+def config_from(settings, server_env=True):
+    """Build the config from a dict of base_url, model, api_key, timeout_ms
+    ('' or None when unset). With server_env, what is unset falls back to
+    the server's environment (its administrator's URL and key); without it
+    (a registered endpoint), nothing does: a server key must not travel to a
+    URL it does not belong to."""
     def pick(name, env):
         val = (settings.get(name) or "").strip()
-        if not val:
+        if not val and server_env:
             for e in env:
                 val = os.environ.get(e, "").strip()
                 if val:

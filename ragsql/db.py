@@ -73,6 +73,9 @@ def local_llm_url():
 
 
 def use_llm(conn, base_url, model, timeout_ms):
-    """Point this session's rag.answer / judges / intent parser at an LLM endpoint."""
-    conn.execute("SELECT set_config('rag.llm_base_url', %s, false), set_config('rag.llm_model', %s, false),"
-                 " set_config('rag.llm_timeout_ms', %s, false)", (base_url, model, str(timeout_ms)))
+    """Register `base_url` as the chat endpoint 'harness' (as the database
+    owner: only owners register endpoints) and choose it for this session's
+    rag.answer, judges and intent parser."""
+    conn.execute("SELECT rag.register_endpoint('harness', 'chat', %s, model => %s, timeout_ms => %s)",
+                 (base_url, model, int(timeout_ms)))
+    conn.execute("SET rag.llm_endpoint = 'harness'")

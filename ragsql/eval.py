@@ -56,7 +56,7 @@ def main(argv=None):
             db.use_llm(conn, llm_url, args.llm_model, 120_000)
             runs[(lang, "answers: llm")] = run(conn, name, "answers: llm", mode="hybrid", rerank=True,
                                                generate=True, max_cases=args.llm_answers)
-            conn.execute("RESET rag.llm_base_url")
+            conn.execute("RESET rag.llm_endpoint")
     if not llm_url:
         print("no LLM endpoint (start one with `make llm`, or set RAGSQL_LLM_BASE_URL): extractive answers only")
     for lang in xquad.LANGS:

@@ -91,3 +91,12 @@ def counts(conn):
                            " (SELECT count(*) FROM rag.chunks) AS chunks,"
                            " (SELECT count(*) FROM rag.embeddings) AS embeddings,"
                            " (SELECT count(*) FROM rag.embedding_queue) AS queued").fetchone()
+
+
+def use_endpoint(conn, name, base_url, kind="chat", **kw):
+    """Register a (loopback) model endpoint and choose it for this session."""
+    args = "".join(f", {k} => %({k})s" for k in kw)
+    conn.execute(f"SELECT rag.register_endpoint(%(name)s, %(kind)s, %(url)s{args})",
+                 dict(name=name, kind=kind, url=base_url, **kw))
+    setting = "rag.llm_endpoint" if kind == "chat" else "rag.embedding_endpoint"
+    conn.execute("SELECT set_config(%s, %s, false)", (setting, name))

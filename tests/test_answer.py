@@ -7,7 +7,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from .conftest import ingest
+from .conftest import ingest, use_endpoint
 from .fake_openai import FakeOpenAI
 
 REFUSAL_ES = "No tengo información sobre eso en las fuentes provistas."
@@ -111,15 +111,15 @@ def test_empty_or_too_long_questions_are_rejected_and_not_logged(conn, question,
 @pytest.fixture
 def llm(conn):
     with FakeOpenAI() as server:
-        conn.execute("SELECT set_config('rag.llm_base_url', %s, false)", (server.base_url,))
-        conn.execute("SET rag.llm_model = 'test-model'")
+        use_endpoint(conn, "fake-chat", server.base_url, model="test-model")
         conn.execute("SET rag.llm_api_key = 'sk-test-SECRET-123'")
         conn.execute("SET rag.llm_timeout_ms = 800")
         try:
             yield server
         finally:
-            for s in ("rag.llm_base_url", "rag.llm_model", "rag.llm_api_key", "rag.llm_timeout_ms"):
+            for s in ("rag.llm_endpoint", "rag.llm_api_key", "rag.llm_timeout_ms"):
                 conn.execute(f"RESET {s}")
+            conn.execute("SELECT rag.unregister_endpoint('fake-chat')")
 
 
 def test_llm_answer_speaks_the_openai_protocol_and_drops_unknown_citations(conn, tenant, docs, llm):
@@ -201,11 +201,12 @@ def test_llm_http_500_falls_back_to_extractive(conn, tenant, docs, llm):
 
 
 def test_unreachable_llm_falls_back_to_extractive(conn, tenant, docs):
-    conn.execute("SET rag.llm_base_url = 'http://127.0.0.1:9/v1'")  # nothing listens on port 9
+    use_endpoint(conn, "nowhere", "http://127.0.0.1:9/v1")  # nothing listens on port 9
     try:
         r = answer(conn, "How long are refurbished products covered?", tenant)
     finally:
-        conn.execute("RESET rag.llm_base_url")
+        conn.execute("RESET rag.llm_endpoint")
+        conn.execute("SELECT rag.unregister_endpoint('nowhere')")
     assert r["model"] == "extractive" and "Connection" in r["error"]
 
 
@@ -222,3 +223,54 @@ def test_api_key_never_lands_in_tables(conn, tenant, docs, llm):
     answer(conn, "How long are refurbished products covered?", tenant)
     dump = json.dumps(conn.execute("SELECT json_agg(l) AS log FROM rag.answer_log l").fetchone()["log"])
     assert "SECRET" not in dump
+
+
+# --- which endpoint the server may call: registered ones only ---------------
+
+def test_a_session_cannot_point_the_server_at_a_url(conn, tenant, docs):
+    with FakeOpenAI() as server:
+        conn.execute("SELECT set_config('rag.llm_base_url', %s, false)", (server.base_url,))  # no longer read
+        try:
+            r = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+        finally:
+            conn.execute("RESET rag.llm_base_url")
+        assert r["model"] == "extractive" and server.requests == []
+
+
+def test_an_unknown_endpoint_is_a_clear_error(conn, tenant, docs):
+    conn.execute("SET rag.llm_endpoint = 'nope'")
+    try:
+        with pytest.raises(psycopg.errors.InvalidParameterValue, match="unknown chat endpoint 'nope'"):
+            answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    finally:
+        conn.execute("RESET rag.llm_endpoint")
+
+
+def test_a_server_key_goes_only_to_the_endpoint_that_names_it(conn, tenant, docs):
+    # HF_HUB_OFFLINE=1 is in every backend's environment (rag._py_init sets it):
+    # it stands in for a server-held API key.
+    q = "¿Cuántos días tienen los mayoristas para devolver mercadería?"
+    with FakeOpenAI() as keyed, FakeOpenAI() as other:
+        try:
+            use_endpoint(conn, "keyed", keyed.base_url, api_key_env="HF_HUB_OFFLINE")
+            answer(conn, q, tenant)
+            use_endpoint(conn, "other", other.base_url)
+            answer(conn, q, tenant)
+        finally:
+            conn.execute("RESET rag.llm_endpoint")
+            conn.execute("SELECT rag.unregister_endpoint('keyed'), rag.unregister_endpoint('other')")
+    assert [r["authorization"] for r in keyed.requests] == ["Bearer 1"]
+    assert [r["authorization"] for r in other.requests] == ["Bearer unused"]
+
+
+def test_analysts_cannot_register_endpoints(conn):
+    conn.execute("CREATE ROLE ragsql_test_endpoint_analyst IN ROLE rag_user")
+    try:
+        conn.execute("SET ROLE ragsql_test_endpoint_analyst")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("SELECT rag.register_endpoint('evil', 'chat', 'http://203.0.113.1/v1')")
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("INSERT INTO rag.llm_endpoints (name, kind, base_url) VALUES ('evil', 'chat', 'http://x/v1')")
+    finally:
+        conn.execute("RESET ROLE")
+        conn.execute("DROP ROLE ragsql_test_endpoint_analyst")

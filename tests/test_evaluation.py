@@ -8,7 +8,7 @@ import pytest
 from py_udfs import evaluation as ev
 from py_udfs import grounding
 
-from .conftest import ingest
+from .conftest import ingest, use_endpoint
 from .fake_openai import FakeOpenAI
 
 
@@ -109,12 +109,13 @@ def test_llm_judge_finds_an_unsupported_statement(conn, eval_set):
 
     with FakeOpenAI() as server:
         server.responder = respond
-        conn.execute("SELECT set_config('rag.llm_base_url', %s, false)", (server.base_url,))
+        use_endpoint(conn, "fake-judge", server.base_url)
         try:
             run_id = conn.execute("SELECT rag.evaluate(%s, generate => true, max_cases => 1) AS run_id",
                                   (eval_set,)).fetchone()["run_id"]
         finally:
-            conn.execute("RESET rag.llm_base_url")
+            conn.execute("RESET rag.llm_endpoint")
+            conn.execute("SELECT rag.unregister_endpoint('fake-judge')")
     m = metrics(conn, run_id)
     assert m["judge"].startswith("llm:")
     assert m["faithfulness"] == 0.5 and m["hallucination_rate"] == 1.0

@@ -5,6 +5,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
+from .conftest import use_endpoint
+
 GOLDEN = Path(__file__).resolve().parent.parent / "data" / "golden_intents.jsonl"
 ABASTO_WEEK = {"funcion": "obtenerVentasSucursal", "resumen": "Ventas totales en la sucursal Abasto esta semana",
                "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-22", "fechaFin": "2024-07-28"}}
@@ -243,7 +245,7 @@ def test_llm_parser_output_is_validated_and_falls_back_to_the_rules(conn):
 
     with FakeOpenAI() as server:
         server.responder = lambda body: replies.pop(0)
-        conn.execute("SELECT set_config('rag.llm_base_url', %s, false)", (server.base_url,))
+        use_endpoint(conn, "fake-parser", server.base_url)
         try:
             replies.append(json.dumps({"funcion": "obtenerVentasSucursal", "resumen": "ventas",
                                        "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-22",
@@ -269,4 +271,5 @@ def test_llm_parser_output_is_validated_and_falls_back_to_the_rules(conn):
             got = parse(conn, "Ventas de Belgrano este mes", parser="rules")
             assert got["parser"] == "rules+embedding"
         finally:
-            conn.execute("RESET rag.llm_base_url")
+            conn.execute("RESET rag.llm_endpoint")
+            conn.execute("SELECT rag.unregister_endpoint('fake-parser')")

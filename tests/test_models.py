@@ -9,7 +9,7 @@ import psycopg
 import pytest
 from psycopg.rows import dict_row
 
-from .conftest import ingest
+from .conftest import ingest, use_endpoint
 from .fake_openai import FakeOpenAI, fake_vector
 
 SECOND = "all-minilm-l6-v2"
@@ -90,7 +90,7 @@ def test_remote_model_embeds_through_an_openai_compatible_endpoint(conn, tenant)
         try:
             with pytest.raises(psycopg.Error, match="needs an embeddings endpoint"):
                 conn.execute("SELECT rag.embed('hola', 'remote-test')")
-            conn.execute("SELECT set_config('rag.embedding_base_url', %s, false)", (server.base_url,))
+            use_endpoint(conn, "fake-embeddings", server.base_url, kind="embeddings")
             conn.execute("SET rag.llm_api_key = 'sk-embed-SECRET'")
             s = conn.execute("SELECT rag.embed('hola mundo', 'remote-test')::text AS embedding"
                              ).fetchone()["embedding"]
@@ -104,6 +104,7 @@ def test_remote_model_embeds_through_an_openai_compatible_endpoint(conn, tenant)
             with pytest.raises(psycopg.Error, match=r"embeddings endpoint failed: .*HTTP 500"):
                 conn.execute("SELECT rag.embed('otra cosa', 'remote-test')")
         finally:
-            conn.execute("RESET rag.embedding_base_url")
+            conn.execute("RESET rag.embedding_endpoint")
+            conn.execute("SELECT rag.unregister_endpoint('fake-embeddings')")
             conn.execute("RESET rag.llm_api_key")
             conn.execute("SELECT rag.unregister_model('remote-test')")

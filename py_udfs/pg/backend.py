@@ -61,33 +61,51 @@ def model_row(plpy, name=None):
     return dict(rows[0])
 
 
-def _llm_settings(plpy, names):
-    cols = ", ".join(f"current_setting('rag.{setting}', true) AS {key}" for key, setting in names)
-    return dict(run(plpy, f"SELECT {cols}")[0])
+def _endpoint_config(plpy, kind, choice_setting, env_base_url=()):
+    """The endpoint of `kind` the session chose by name (`choice_setting`),
+    else the default one of that kind, else the server's environment. A
+    session may set the model, its own key and the timeout, never the URL;
+    a registered endpoint gets only the server key its row names."""
+    session = dict(run(plpy, "SELECT current_setting($1, true) AS choice,"
+                             " current_setting('rag.llm_model', true) AS model,"
+                             " current_setting('rag.llm_api_key', true) AS api_key,"
+                             " current_setting('rag.llm_timeout_ms', true) AS timeout_ms", ["text"],
+                       [choice_setting])[0])
+    if session["choice"]:
+        rows = run(plpy, "SELECT * FROM rag.llm_endpoints WHERE name = $1 AND kind = $2", ["text", "text"],
+                   [session["choice"], kind])
+        if not rows:
+            plpy.error(f"unknown {kind} endpoint {session['choice']!r} (set in {choice_setting})", sqlstate="22023",
+                       hint=f"SELECT name FROM rag.llm_endpoints WHERE kind = '{kind}' lists the registered ones")
+    else:
+        rows = run(plpy, "SELECT * FROM rag.llm_endpoints WHERE kind = $1 AND is_default", ["text"], [kind])
+    try:
+        if not rows:
+            settings = {k: session[k] for k in ("model", "api_key", "timeout_ms")}
+            settings["base_url"] = next((os.environ[e] for e in env_base_url if os.environ.get(e)), "")
+            return llm.config_from(settings)
+        ep = rows[0]
+        server_key = os.environ.get(ep["api_key_env"], "") if ep["api_key_env"] else ""
+        return llm.config_from({"base_url": ep["base_url"], "model": session["model"] or ep["model"],
+                                "api_key": session["api_key"] or server_key,
+                                "timeout_ms": session["timeout_ms"] or str(ep["timeout_ms"])}, server_env=False)
+    except llm.LLMError as exc:
+        plpy.error(str(exc), sqlstate="22023")
 
 
 def llm_config(plpy):
-    """The chat endpoint: rag.llm_base_url, rag.llm_model, rag.llm_api_key,
-    rag.llm_timeout_ms (session or role settings), else the server's
-    environment. The key stays in memory."""
-    settings = _llm_settings(plpy, [("base_url", "llm_base_url"), ("model", "llm_model"),
-                                    ("api_key", "llm_api_key"), ("timeout_ms", "llm_timeout_ms")])
-    try:
-        return llm.config_from(settings)
-    except llm.LLMError as exc:
-        plpy.error(str(exc))
+    """The chat endpoint (answers, judges, the intent parser): SET
+    rag.llm_endpoint = 'name', else the default chat endpoint, else the
+    server's RAGSQL_LLM_BASE_URL / OPENAI_BASE_URL. The key stays in memory."""
+    return _endpoint_config(plpy, "chat", "rag.llm_endpoint", ("RAGSQL_LLM_BASE_URL", "OPENAI_BASE_URL"))
 
 
 def embedding_endpoint(plpy):
-    """The OpenAI-compatible embeddings endpoint: rag.embedding_base_url (or
-    RAGSQL_EMBEDDING_BASE_URL, OPENAI_BASE_URL), with the LLM key and timeout."""
-    settings = _llm_settings(plpy, [("base_url", "embedding_base_url"), ("api_key", "llm_api_key"),
-                                    ("timeout_ms", "llm_timeout_ms")])
-    settings["base_url"] = settings["base_url"] or os.environ.get("RAGSQL_EMBEDDING_BASE_URL", "")
-    try:
-        return llm.config_from(settings)
-    except llm.LLMError as exc:
-        plpy.error(str(exc))
+    """The embeddings endpoint of remote embedding models: SET
+    rag.embedding_endpoint = 'name', else the default embeddings endpoint,
+    else the server's RAGSQL_EMBEDDING_BASE_URL / OPENAI_BASE_URL."""
+    return _endpoint_config(plpy, "embeddings", "rag.embedding_endpoint",
+                            ("RAGSQL_EMBEDDING_BASE_URL", "OPENAI_BASE_URL"))
 
 
 # Texts per model call: between calls the backend checks for a cancel or a

@@ -89,7 +89,8 @@ def _parse(plpy, question, reference_date, session_id, parser, check):
     cfg = llm_config(plpy)
     if parser == "llm" or (parser == "auto" and cfg.configured and out["parser"] != "rules+history"):
         if not cfg.configured:
-            plpy.error("parser => 'llm' needs an LLM endpoint (rag.llm_base_url)")
+            plpy.error("parser => 'llm' needs a chat endpoint (SET rag.llm_endpoint; see rag.llm_endpoints)",
+                       sqlstate="22023")
         # The model's intent goes through the same validation; when it
         # fails, the rules' intent stands.
         try:

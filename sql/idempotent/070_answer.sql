@@ -3,9 +3,10 @@
 -- is configured, fall back to quoting the best source sentences when it is
 -- not, fails or times out. Every call is logged in rag.answer_log.
 --
--- LLM settings (session or ALTER DATABASE/ROLE ... SET, or the server's
--- environment): rag.llm_base_url, rag.llm_model, rag.llm_timeout_ms, and the
--- key in rag.llm_api_key or the server's OPENAI_API_KEY. Never in a table.
+-- LLM settings (session or ALTER DATABASE/ROLE ... SET): rag.llm_endpoint,
+-- one of the endpoints a DBA registered (075_endpoints.sql), rag.llm_model,
+-- rag.llm_timeout_ms, and the session's own key in rag.llm_api_key; a server
+-- key comes from the environment variable the endpoint names. Never in a table.
 
 CREATE OR REPLACE FUNCTION rag.answer(
     question text,

@@ -35,6 +35,7 @@ GRANT SELECT ON rag.eval_sets, rag.eval_cases, rag.eval_runs, rag.eval_results,
 GRANT SELECT ON rag.intent_functions, rag.intent_registry_version, rag.intent_parse_stats,
                 rag.intent_eval_runs TO rag_user;
 GRANT SELECT, INSERT ON rag.intent_log, rag.conversation_turns TO rag_user;
+GRANT SELECT ON rag.llm_endpoints TO rag_user;
 GRANT EXECUTE ON FUNCTION rag.refresh_text_stats() TO rag_user;
 
 -- Monitoring (BI dashboards, operators): the aggregate functions of
@@ -52,7 +53,9 @@ GRANT EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), ra
 -- What only DBAs (owners, superusers) do.
 REVOKE ALL ON rag.tenant_access FROM PUBLIC;
 GRANT SELECT ON rag.tenant_access TO rag_user;
-REVOKE INSERT, UPDATE, DELETE ON rag.intent_functions FROM PUBLIC;
+REVOKE INSERT, UPDATE, DELETE ON rag.intent_functions, rag.llm_endpoints FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION rag.register_endpoint(text, text, text, text, text, int, boolean),
+       rag.unregister_endpoint(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION rag.grant_tenant(name, text), rag.revoke_tenant(name, text),
        rag.register_model(text, text, text, int, text, text, text, boolean),
        rag.activate_model(text, boolean), rag.create_vector_index(text), rag.refresh_text_stats(),
