@@ -119,3 +119,30 @@ def test_the_monitoring_role_sees_aggregates_across_tenants_and_no_content(conn,
                 c.execute("SELECT * FROM rag.monitor_corpus()")
     finally:
         conn.execute(f'DROP ROLE "{monitor}"')
+
+
+def test_an_analyst_can_neither_read_nor_overwrite_another_tenants_vectors(conn, db_url, two_analysts):
+    roles, tenants = two_analysts
+    theirs = conn.execute("SELECT c.id AS chunk_id, e.embedding::text AS v FROM rag.chunks c"
+                          " JOIN rag.embeddings e ON e.chunk_id = c.id WHERE c.tenant = %s",
+                          (tenants["b"],)).fetchone()
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+        c.execute(f'SET ROLE "{roles["a"]}"')
+        assert c.execute("SELECT count(*) AS n FROM rag.embeddings WHERE tenant = %s",
+                         (tenants["b"],)).fetchone()["n"] == 0
+        assert c.execute("SELECT count(*) AS n FROM rag.embeddings WHERE chunk_id = %s",
+                         (theirs["chunk_id"],)).fetchone()["n"] == 0
+        # poisoning: overwrite their vector, or add one for their chunk
+        assert c.execute("UPDATE rag.embeddings SET embedding = embedding WHERE chunk_id = %s",
+                         (theirs["chunk_id"],)).rowcount == 0
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not write"):
+            c.execute("INSERT INTO rag.embeddings (chunk_id, model_id, embedding, tenant)"
+                      " SELECT %s, m.id, %s::text::vector, %s FROM rag.embedding_models m WHERE m.active",
+                      (theirs["chunk_id"], theirs["v"], tenants["a"]))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not write"):
+            c.execute("INSERT INTO rag.embedding_queue (chunk_id, model_id)"
+                      " SELECT %s, m.id FROM rag.embedding_models m WHERE m.active", (theirs["chunk_id"],))
+        # a blanket delete removes the analyst's own vectors only
+        assert c.execute("DELETE FROM rag.embeddings").rowcount == 1
+    assert conn.execute("SELECT embedding::text AS v FROM rag.embeddings WHERE chunk_id = %s",
+                        (theirs["chunk_id"],)).fetchone()["v"] == theirs["v"]

@@ -2,13 +2,19 @@
 -- applied last (after every object exists). Idempotent: policies are
 -- dropped and recreated, grants repeat harmlessly.
 
--- Row-level security: tenants see their own documents, chunks and text
--- statistics; a role sees its own answers, intent calls and conversation turns.
+-- Row-level security: tenants see their own documents, chunks, vectors,
+-- queued work and text statistics; a role sees its own answers, intent calls and conversation turns.
 DROP POLICY IF EXISTS tenant_isolation ON rag.documents;
 CREATE POLICY tenant_isolation ON rag.documents
     USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.chunks;
 CREATE POLICY tenant_isolation ON rag.chunks
+    USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.embeddings;
+CREATE POLICY tenant_isolation ON rag.embeddings
+    USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.embedding_queue;
+CREATE POLICY tenant_isolation ON rag.embedding_queue
     USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.text_stats;
 CREATE POLICY tenant_isolation ON rag.text_stats USING (tenant = ANY (rag.visible_tenants()));
