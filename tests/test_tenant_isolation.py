@@ -146,3 +146,33 @@ def test_an_analyst_can_neither_read_nor_overwrite_another_tenants_vectors(conn,
         assert c.execute("DELETE FROM rag.embeddings").rowcount == 1
     assert conn.execute("SELECT embedding::text AS v FROM rag.embeddings WHERE chunk_id = %s",
                         (theirs["chunk_id"],)).fetchone()["v"] == theirs["v"]
+
+
+def test_an_analyst_sees_only_their_tenants_evaluation_cases_and_results(conn, db_url, two_analysts):
+    roles, tenants = two_analysts
+    docs = {k: conn.execute("SELECT id FROM rag.documents WHERE tenant = %s", (t,)).fetchone()["id"]
+            for k, t in tenants.items()}
+    name = "isolation-" + tenants["a"]
+    set_id = conn.execute("INSERT INTO rag.eval_sets (name) VALUES (%s) RETURNING id", (name,)).fetchone()["id"]
+    try:
+        for key, q in (("a", "¿Cuántos días tienen los mayoristas para devolver?"),
+                       ("b", "¿Cuál es el presupuesto del proyecto Orquídea?")):
+            conn.execute("INSERT INTO rag.eval_cases (set_id, question, reference_answer, relevant_document_ids,"
+                         " tenant) VALUES (%s, %s, 'ref', %s, %s)", (set_id, q, [docs[key]], tenants[key]))
+        run_id = conn.execute("SELECT rag.evaluate(%s, generate => true) AS id", (name,)).fetchone()["id"]
+        assert conn.execute("SELECT cases FROM rag.eval_run_metrics WHERE run_id = %s",
+                            (run_id,)).fetchone()["cases"] == 2
+        with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+            c.execute(f'SET ROLE "{roles["a"]}"')
+            questions = [r["question"] for r in c.execute("SELECT question FROM rag.eval_cases WHERE set_id = %s",
+                                                          (set_id,))]
+            assert questions == ["¿Cuántos días tienen los mayoristas para devolver?"]
+            answers = [r["answer"] for r in c.execute("SELECT answer FROM rag.eval_results WHERE run_id = %s",
+                                                      (run_id,))]
+            assert len(answers) == 1 and all("Orquídea" not in (a or "") for a in answers)
+            assert c.execute("SELECT cases FROM rag.eval_run_metrics WHERE run_id = %s",
+                             (run_id,)).fetchone()["cases"] == 1
+            worst = c.execute("SELECT question FROM rag.eval_worst_cases WHERE run_id = %s", (run_id,)).fetchall()
+            assert [w["question"] for w in worst] == questions
+    finally:
+        conn.execute("DELETE FROM rag.eval_sets WHERE id = %s", (set_id,))

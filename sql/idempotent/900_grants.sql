@@ -20,6 +20,13 @@ DROP POLICY IF EXISTS tenant_isolation ON rag.text_stats;
 CREATE POLICY tenant_isolation ON rag.text_stats USING (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.text_corpus_stats;
 CREATE POLICY tenant_isolation ON rag.text_corpus_stats USING (tenant = ANY (rag.visible_tenants()));
+-- An evaluation case is the tenant's (a case without a tenant: owners only);
+-- a result goes with its case.
+DROP POLICY IF EXISTS tenant_isolation ON rag.eval_cases;
+CREATE POLICY tenant_isolation ON rag.eval_cases USING (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.eval_results;
+CREATE POLICY tenant_isolation ON rag.eval_results
+    USING (EXISTS (SELECT 1 FROM rag.eval_cases c WHERE c.id = case_id));
 DROP POLICY IF EXISTS tenant_isolation ON rag.answer_log;
 CREATE POLICY tenant_isolation ON rag.answer_log
     USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
