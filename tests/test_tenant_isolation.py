@@ -176,3 +176,21 @@ def test_an_analyst_sees_only_their_tenants_evaluation_cases_and_results(conn, d
             assert [w["question"] for w in worst] == questions
     finally:
         conn.execute("DELETE FROM rag.eval_sets WHERE id = %s", (set_id,))
+
+
+def test_a_chunk_cannot_point_at_another_tenants_document_and_there_is_no_existence_oracle(
+        conn, db_url, two_analysts):
+    roles, tenants = two_analysts
+    theirs = conn.execute("SELECT id FROM rag.documents WHERE tenant = %s", (tenants["b"],)).fetchone()["id"]
+    missing = conn.execute("SELECT max(id) + 1000 AS id FROM rag.documents").fetchone()["id"]
+    errors = {}
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+        c.execute(f'SET ROLE "{roles["a"]}"')
+        for label, doc in (("theirs", theirs), ("missing", missing)):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
+                c.execute("INSERT INTO rag.chunks (document_id, tenant, position, content, ts_config, tsv)"
+                          " VALUES (%s, %s, 99, 'injected', 'rag.simple', to_tsvector('injected'))",
+                          (doc, tenants["a"]))
+            errors[label] = (err.value.sqlstate, str(err.value).replace(str(doc), "N"))
+    assert errors["theirs"] == errors["missing"]
+    assert conn.execute("SELECT count(*) AS n FROM rag.chunks WHERE content = 'injected'").fetchone()["n"] == 0

@@ -111,3 +111,24 @@ AS $$
     WITH d AS (DELETE FROM rag.documents d WHERE d.id = delete_document.document_id RETURNING 1)
     SELECT EXISTS (SELECT 1 FROM d)
 $$;
+
+-- A chunk takes its document's tenant, whatever the writer sent. The
+-- document is read with the writer's rights: a chunk cannot point at another
+-- tenant's document, and the error is the same as for a document that does
+-- not exist (no existence oracle).
+CREATE OR REPLACE FUNCTION rag.set_tenant_from_document() RETURNS trigger
+LANGUAGE plpgsql
+SET search_path = pg_catalog, pg_temp
+AS $$
+BEGIN
+    SELECT d.tenant INTO NEW.tenant FROM rag.documents d WHERE d.id = NEW.document_id;
+    IF NEW.tenant IS NULL THEN
+        RAISE EXCEPTION 'document % does not exist or belongs to a tenant you may not write', NEW.document_id
+            USING ERRCODE = '42501';
+    END IF;
+    RETURN NEW;
+END;
+$$;
+CREATE OR REPLACE TRIGGER set_tenant BEFORE INSERT OR UPDATE ON rag.chunks
+    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_document();
+
