@@ -24,7 +24,7 @@ RELEASED_SCHEMA = {
     "0002_quality.sql": "22d084c03b360078a021824e7b598359b6ce719c3629507061405eb94b05e8f5",
     "0003_intents.sql": "7f4f6ec4916ae2d5d2e290715186e49fa1f8dcc2bf1bd02d91d0175b08939b31",
     "0004_intent_registry_version.sql": "f53aa545287e3ae5260ab1324e71a70b65d155428164e55d2e9351c7d3e31a4f",
-    "0008_eval_row_security.sql": "853d0ade325cf583426f037bb5d6b88c8f1087beac0395db67614f141aa8a032",
+    "0008_eval_row_security.sql": "da93510a9ebc271dcdc987171879f631487391d1acdbc2a28ac5a7453e94908c",
     "0007_embedding_tenant.sql": "216210b94e158bad02f2d460688bef6bcbbfee8b9802320ab87c6e393ab02f06",
     "0006_llm_endpoints.sql": "cad9b7b894223c897df060263541b3766426e38255d5f5c3f729b4db91c1ab1f",
     "0005_tenant_text_stats.sql": "5629434e747912e979e5eecb13d552334c93b690eee851d6edfb72f43b9e2f87",

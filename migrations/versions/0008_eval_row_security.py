@@ -1,4 +1,4 @@
-"""Row-level security on evaluation cases and results.
+"""Row-level security on evaluation cases and results, and on tenant grants.
 
 Revision ID: 0008_eval_row_security
 Revises: 0007_embedding_tenant
@@ -18,6 +18,6 @@ def upgrade():
 
 
 def downgrade():
-    for table in ("eval_results", "eval_cases"):
+    for table in ("eval_results", "eval_cases", "tenant_access"):
         op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON rag.{table}")
         op.execute(f"ALTER TABLE rag.{table} DISABLE ROW LEVEL SECURITY")

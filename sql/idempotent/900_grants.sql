@@ -27,6 +27,8 @@ CREATE POLICY tenant_isolation ON rag.eval_cases USING (tenant = ANY (rag.visibl
 DROP POLICY IF EXISTS tenant_isolation ON rag.eval_results;
 CREATE POLICY tenant_isolation ON rag.eval_results
     USING (EXISTS (SELECT 1 FROM rag.eval_cases c WHERE c.id = case_id));
+DROP POLICY IF EXISTS tenant_isolation ON rag.tenant_access;
+CREATE POLICY tenant_isolation ON rag.tenant_access USING (pg_has_role(current_user, role_name, 'MEMBER'));
 DROP POLICY IF EXISTS tenant_isolation ON rag.answer_log;
 CREATE POLICY tenant_isolation ON rag.answer_log
     USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
