@@ -24,4 +24,4 @@ def downgrade():
         op.execute(f"DROP TRIGGER IF EXISTS set_tenant ON rag.{table}")
         op.execute(f"ALTER TABLE rag.{table} DISABLE ROW LEVEL SECURITY")
         op.execute(f"ALTER TABLE rag.{table} DROP COLUMN tenant")
-    op.execute("DROP FUNCTION IF EXISTS rag.set_tenant_from_chunk()")
+    # (rag.set_tenant_from_parent stays: the chunks' trigger uses it too.)

@@ -112,23 +112,31 @@ AS $$
     SELECT EXISTS (SELECT 1 FROM d)
 $$;
 
--- A chunk takes its document's tenant, whatever the writer sent. The
--- document is read with the writer's rights: a chunk cannot point at another
--- tenant's document, and the error is the same as for a document that does
--- not exist (no existence oracle).
-CREATE OR REPLACE FUNCTION rag.set_tenant_from_document() RETURNS trigger
+-- A row takes its parent's tenant, whatever the writer sent: a chunk its
+-- document's, a vector or queue row its chunk's (triggers here and in
+-- 050_queue.sql). The parent is read with the writer's rights, so nothing can
+-- be attached to another tenant's document or chunk, and the error is the
+-- same as for a parent that does not exist (no existence oracle). Row
+-- security on these tables then works as on the documents.
+CREATE OR REPLACE FUNCTION rag.set_tenant_from_parent() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp
 AS $$
+DECLARE
+    v_parent text;
 BEGIN
-    SELECT d.tenant INTO NEW.tenant FROM rag.documents d WHERE d.id = NEW.document_id;
+    IF TG_TABLE_NAME = 'chunks' THEN
+        SELECT d.tenant INTO NEW.tenant FROM rag.documents d WHERE d.id = NEW.document_id;
+        v_parent := 'document ' || NEW.document_id;
+    ELSE
+        SELECT c.tenant INTO NEW.tenant FROM rag.chunks c WHERE c.id = NEW.chunk_id;
+        v_parent := 'chunk ' || NEW.chunk_id;
+    END IF;
     IF NEW.tenant IS NULL THEN
-        RAISE EXCEPTION 'document % does not exist or belongs to a tenant you may not write', NEW.document_id
-            USING ERRCODE = '42501';
+        RAISE EXCEPTION '% does not exist or belongs to a tenant you may not write', v_parent USING ERRCODE = '42501';
     END IF;
     RETURN NEW;
 END;
 $$;
 CREATE OR REPLACE TRIGGER set_tenant BEFORE INSERT OR UPDATE ON rag.chunks
-    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_document();
-
+    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_parent();

@@ -4,27 +4,12 @@
 -- rag.drain_embedding_queue is the one loop over it: it commits after each
 -- batch and reports progress (the loader, rag.reembed and DBAs call it).
 
--- Vectors and queue rows take their chunk's tenant, whatever the writer
--- sent: row-level security on them then works like on the chunks. The chunk
--- is read with the writer's rights, so a chunk of a tenant the writer may
--- not see cannot get a vector or a queue row.
-CREATE OR REPLACE FUNCTION rag.set_tenant_from_chunk() RETURNS trigger
-LANGUAGE plpgsql
-SET search_path = pg_catalog, pg_temp
-AS $$
-BEGIN
-    SELECT c.tenant INTO NEW.tenant FROM rag.chunks c WHERE c.id = NEW.chunk_id;
-    IF NEW.tenant IS NULL THEN
-        RAISE EXCEPTION 'chunk % does not exist or belongs to a tenant you may not write', NEW.chunk_id
-            USING ERRCODE = '42501';
-    END IF;
-    RETURN NEW;
-END;
-$$;
+-- Vectors and queue rows take their chunk's tenant (rag.set_tenant_from_parent,
+-- 040_ingest.sql).
 CREATE OR REPLACE TRIGGER set_tenant BEFORE INSERT OR UPDATE ON rag.embeddings
-    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_chunk();
+    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_parent();
 CREATE OR REPLACE TRIGGER set_tenant BEFORE INSERT OR UPDATE ON rag.embedding_queue
-    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_chunk();
+    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_parent();
 
 -- A queue row that failed this many times is parked (visible in
 -- rag.embedding_queue_status) instead of retried forever.
