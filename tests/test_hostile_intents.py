@@ -8,7 +8,7 @@ The cases are generated from tables (top-level shapes, function names,
 control characters, duplicate keys) and sent as raw JSON text, so
 duplicate keys and escapes reach the server as written.
 
-What the rules are (py_udfs/intents.py, sql/idempotent/120_intents.sql):
+What the rules are (py_udfs/intent_validation.py, sql/idempotent/120_intents.sql):
 - extra top-level keys are accepted and ignored (the parsers add "resumen",
   "confianza", "parser", "razon", "problemas", "llm_errors");
 - duplicate keys: jsonb keeps the last one, so the last one is validated

@@ -1,4 +1,5 @@
-"""The rules behind rag.parse_intent and rag.validate_intent (py_udfs.intents):
+"""The rules behind rag.parse_intent and rag.validate_intent (py_udfs.intents,
+intent_dates, intent_validation):
 dates, catalog values, limits, keywords, slot filling, validation, parsing
 and reading an LLM reply. Pure Python, no database.
 
@@ -9,8 +10,9 @@ from datetime import date
 
 import pytest
 
-from py_udfs.intents import (MAX_INTENT_CHARS, MAX_INTENT_DEPTH, extract_limit, fill_slots, json_depth, keyword_hits,
-                             load_intent, match_catalog, parse, parse_llm_reply, resolve_dates, validate)
+from py_udfs.intent_dates import extract_limit, resolve_dates
+from py_udfs.intent_validation import MAX_INTENT_CHARS, MAX_INTENT_DEPTH, json_depth, load_intent, validate
+from py_udfs.intents import fill_slots, keyword_hits, match_catalog, parse, parse_llm_reply
 from py_udfs.textutil import fold
 
 REF = date(2024, 7, 24)  # a Wednesday; its week is Monday 22 to Sunday 28

@@ -9,7 +9,7 @@ a catalog table changes)."""
 import json
 from datetime import date
 
-from .. import intents, llm
+from .. import intent_validation, intents, llm
 from ..answer import answer_language
 from .backend import encode, llm_config, model_row, require_question, run
 
@@ -62,7 +62,7 @@ def _validate(plpy, registry, intent):
     fn = registry["functions"].get(name) if isinstance(name, str) else None
     allowed = bool(fn) and run(plpy, "SELECT pg_has_role(current_user, $1, 'MEMBER') AS ok", ["name"],
                                [fn["allowed_role"]])[0]["ok"]
-    return intents.validate(intent, fn, registry["catalogs"], allowed, registry["functions"].keys())
+    return intent_validation.validate(intent, fn, registry["catalogs"], allowed, registry["functions"].keys())
 
 
 def _parse(plpy, question, reference_date, session_id, parser, check):
@@ -120,5 +120,5 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
 def validate_intent(plpy, intent_text):
     """rag.validate_intent: `intent_text` is the jsonb's text (or None); its
     size and depth are checked before it is decoded."""
-    intent, errors = intents.load_intent(intent_text)
+    intent, errors = intent_validation.load_intent(intent_text)
     return errors or _validate(plpy, _current_registry(plpy), intent)
