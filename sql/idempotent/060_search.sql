@@ -246,13 +246,8 @@ BEGIN
     ELSE
         SELECT * INTO f FROM rag.query_features(query, v_models, language);
     END IF;
-    IF NOT (rerank OR reranker IS NOT NULL) THEN  -- straight to the first stage: one layer less
-        RETURN QUERY SELECT * FROM rag._first_stage(query, v_models, f.embeddings, f.language, k, tenant, filter,
-                                                    mode, vector_weight, text_weight, rrf_k, candidates, model);
-    ELSE
-        RETURN QUERY SELECT * FROM rag._search(query, v_models, f.embeddings, f.language, k, tenant, filter, mode,
-                                               vector_weight, text_weight, rrf_k, candidates, model, rerank,
-                                               reranker, rerank_candidates);
-    END IF;
+    RETURN QUERY SELECT * FROM rag._search(query, v_models, f.embeddings, f.language, k, tenant, filter, mode,
+                                           vector_weight, text_weight, rrf_k, candidates, model, rerank, reranker,
+                                           rerank_candidates);
 END;
 $$;
