@@ -1,5 +1,6 @@
 """Tenants sealed from each other: views run with the caller's rights, so
-row-level security applies through them as it does on the tables."""
+row-level security applies through them as it does on the tables; analysts
+write nothing directly, and the API's writers check their tenant grants."""
 import psycopg
 import pytest
 from psycopg.rows import dict_row
@@ -132,20 +133,74 @@ def test_an_analyst_can_neither_read_nor_overwrite_another_tenants_vectors(conn,
                          (tenants["b"],)).fetchone()["n"] == 0
         assert c.execute("SELECT count(*) AS n FROM rag.embeddings WHERE chunk_id = %s",
                          (theirs["chunk_id"],)).fetchone()["n"] == 0
-        # poisoning: overwrite their vector, or add one for their chunk
-        assert c.execute("UPDATE rag.embeddings SET embedding = embedding WHERE chunk_id = %s",
-                         (theirs["chunk_id"],)).rowcount == 0
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not write"):
-            c.execute("INSERT INTO rag.embeddings (chunk_id, model_id, embedding, tenant)"
-                      " SELECT %s, m.id, %s::text::vector, %s FROM rag.embedding_models m WHERE m.active",
-                      (theirs["chunk_id"], theirs["v"], tenants["a"]))
-        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not write"):
-            c.execute("INSERT INTO rag.embedding_queue (chunk_id, model_id)"
-                      " SELECT %s, m.id FROM rag.embedding_models m WHERE m.active", (theirs["chunk_id"],))
-        # a blanket delete removes the analyst's own vectors only
-        assert c.execute("DELETE FROM rag.embeddings").rowcount == 1
+        # poisoning: overwrite their vector, add one for their chunk, queue it, delete everything
+        for sql in ("UPDATE rag.embeddings SET embedding = embedding WHERE chunk_id = %(chunk)s",
+                    "INSERT INTO rag.embeddings (chunk_id, model_id, embedding)"
+                    " SELECT %(chunk)s, m.id, %(v)s::text::vector FROM rag.embedding_models m WHERE m.active",
+                    "INSERT INTO rag.embedding_queue (chunk_id, model_id)"
+                    " SELECT %(chunk)s, m.id FROM rag.embedding_models m WHERE m.active",
+                    "DELETE FROM rag.embeddings", "TRUNCATE rag.embeddings"):
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied"):
+                c.execute(sql, {"chunk": theirs["chunk_id"], "v": theirs["v"]})
     assert conn.execute("SELECT embedding::text AS v FROM rag.embeddings WHERE chunk_id = %s",
                         (theirs["chunk_id"],)).fetchone()["v"] == theirs["v"]
+
+
+def test_analysts_hold_no_write_privilege_on_any_table(conn):
+    writable = conn.execute(
+        "SELECT c.relname, p.privilege FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " CROSS JOIN unnest(ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE']) AS p(privilege)"
+        " WHERE n.nspname = 'rag' AND c.relkind IN ('r', 'p', 'v', 'm')"
+        "   AND has_table_privilege('rag_user', c.oid, p.privilege)").fetchall()
+    assert writable == []
+
+
+def test_an_analyst_writes_documents_only_through_the_api_and_only_in_their_tenants(conn, db_url, two_analysts):
+    roles, tenants = two_analysts
+    theirs = conn.execute("SELECT id FROM rag.documents WHERE tenant = %s", (tenants["b"],)).fetchone()["id"]
+    missing = conn.execute("SELECT max(id) + 1000 AS id FROM rag.documents").fetchone()["id"]
+    before = conn.execute("SELECT count(*) AS n FROM rag.documents WHERE tenant = %s", (tenants["b"],)).fetchone()
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+        c.execute(f'SET ROLE "{roles["a"]}"')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="may not write tenant") as err:
+            c.execute("SELECT rag.ingest_document('Texto plantado por otro inquilino.', tenant => %s)",
+                      (tenants["b"],))
+        assert err.value.diag.message_hint and "grant_tenant" in err.value.diag.message_hint
+        # deleting theirs and deleting nothing look the same: no existence oracle
+        assert c.execute("SELECT rag.delete_document(%s) AS ok", (theirs,)).fetchone()["ok"] is False
+        assert c.execute("SELECT rag.delete_document(%s) AS ok", (missing,)).fetchone()["ok"] is False
+        own = c.execute("SELECT rag.ingest_document('Las facturas vencen a los 45 días de emitidas.',"
+                        " 'Facturas', tenant => %s) AS id", (tenants["a"],)).fetchone()["id"]
+        assert c.execute("SELECT tenant FROM rag.documents WHERE id = %s", (own,)).fetchone()["tenant"] == tenants["a"]
+        assert c.execute("SELECT rag.delete_document(%s) AS ok", (own,)).fetchone()["ok"] is True
+    assert conn.execute("SELECT count(*) AS n FROM rag.documents WHERE tenant = %s",
+                        (tenants["b"],)).fetchone() == before
+
+
+def test_an_analysts_queue_worker_embeds_only_their_tenants_chunks(conn, db_url, two_analysts):
+    roles, tenants = two_analysts
+    docs = {k: ingest(conn, f"Documento pendiente número {n} del inquilino {k}.", f"Pendiente {k}", tenant=tenants[k],
+                      sync=False)
+            for n, k in enumerate(("a", "b"))}
+    try:
+        with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+            c.execute(f'SET ROLE "{roles["a"]}"')
+            c.execute("CALL rag.drain_embedding_queue()")
+        queued = {k: conn.execute("SELECT count(*) AS n FROM rag.embedding_queue q JOIN rag.chunks c ON c.id ="
+                                  " q.chunk_id WHERE c.document_id = %s", (d,)).fetchone()["n"]
+                  for k, d in docs.items()}
+        assert queued["a"] == 0 and queued["b"] > 0
+    finally:
+        for d in docs.values():
+            conn.execute("SELECT rag.delete_document(%s)", (d,))
+
+
+def test_evaluation_is_for_dbas(db_url, two_analysts):
+    roles, _ = two_analysts
+    with psycopg.connect(db_url, autocommit=True) as c:
+        c.execute(f'SET ROLE "{roles["a"]}"')
+        with pytest.raises(psycopg.errors.InsufficientPrivilege, match="permission denied for function evaluate"):
+            c.execute("SELECT rag.evaluate('any')")
 
 
 def test_an_analyst_sees_only_their_tenants_evaluation_cases_and_results(conn, db_url, two_analysts):
@@ -176,21 +231,3 @@ def test_an_analyst_sees_only_their_tenants_evaluation_cases_and_results(conn, d
             assert [w["question"] for w in worst] == questions
     finally:
         conn.execute("DELETE FROM rag.eval_sets WHERE id = %s", (set_id,))
-
-
-def test_a_chunk_cannot_point_at_another_tenants_document_and_there_is_no_existence_oracle(
-        conn, db_url, two_analysts):
-    roles, tenants = two_analysts
-    theirs = conn.execute("SELECT id FROM rag.documents WHERE tenant = %s", (tenants["b"],)).fetchone()["id"]
-    missing = conn.execute("SELECT max(id) + 1000 AS id FROM rag.documents").fetchone()["id"]
-    errors = {}
-    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
-        c.execute(f'SET ROLE "{roles["a"]}"')
-        for label, doc in (("theirs", theirs), ("missing", missing)):
-            with pytest.raises(psycopg.errors.InsufficientPrivilege) as err:
-                c.execute("INSERT INTO rag.chunks (document_id, tenant, position, content, ts_config, tsv)"
-                          " VALUES (%s, %s, 99, 'injected', 'rag.simple', to_tsvector('injected'))",
-                          (doc, tenants["a"]))
-            errors[label] = (err.value.sqlstate, str(err.value).replace(str(doc), "N"))
-    assert errors["theirs"] == errors["missing"]
-    assert conn.execute("SELECT count(*) AS n FROM rag.chunks WHERE content = 'injected'").fetchone()["n"] == 0

@@ -37,6 +37,8 @@ def world(db_url):
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
         docs = {"a": ingest(c, A_TEXT, "Devoluciones", tenant=t["a"]),
                 "b": ingest(c, B_TEXT, "Presupuesto secreto", tenant=t["b"])}
+        # work still queued for B: A's queue worker must leave it alone
+        ingest(c, "Nota pendiente: zafiro revisa el presupuesto el lunes.", "Pendiente", tenant=t["b"], sync=False)
         c.execute("SELECT rag.refresh_text_stats()")
         for k in ("a", "b"):
             c.execute(f'CREATE ROLE "{roles[k]}" LOGIN IN ROLE rag_user')
@@ -70,7 +72,8 @@ def fingerprint_b(c, world):
         "chunks": ("SELECT md5(string_agg(c::text, '|' ORDER BY id)) FROM rag.chunks c WHERE tenant = %s", t),
         "embeddings": ("SELECT md5(string_agg(e::text, '|' ORDER BY chunk_id, model_id)) FROM rag.embeddings e"
                        " WHERE tenant = %s", t),
-        "queue": ("SELECT count(*)::text FROM rag.embedding_queue WHERE tenant = %s", t),
+        "queue": ("SELECT md5(string_agg(q::text, '|' ORDER BY chunk_id, model_id)) FROM rag.embedding_queue q"
+                  " WHERE tenant = %s", t),
         "answers": ("SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM rag.answer_log l WHERE asked_by = %s", role),
         "intents": ("SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM rag.intent_log l WHERE asked_by = %s", role),
         "turns": ("SELECT md5(string_agg(x::text, '|' ORDER BY id)) FROM rag.conversation_turns x"
@@ -205,6 +208,15 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
         blocked("write: grants", c, "INSERT INTO rag.tenant_access VALUES (%s, %s)", (roles["a"], t["b"]))
         blocked("write: delete B document", c, "SELECT rag.delete_document(%s)", (world["docs"]["b"],),
                 targets_b=False)
+        # the API's writers, called directly: they act for A and only A
+        blocked("write: API writers", c, "SELECT rag.process_embedding_queue(document_id => %s)",
+                (world["docs"]["b"],), targets_b=False)
+        blocked("write: API writers", c, "CALL rag.drain_embedding_queue()", targets_b=False)
+        blocked("write: API writers", c, "SELECT rag._log_answer(%s, %s, %s, 'x', true, 'x', '{}', NULL)",
+                (t["b"], B_QUESTION, [world["chunk_b"]]), targets_b=False)
+        blocked("write: API writers", c, "SELECT rag._log_intent_call('b-session', %s, current_date, '{}', '{}',"
+                " 'rejected', 0, 1)", (B_QUESTION,), targets_b=False)
+        blocked("write: API writers", c, "SELECT rag.evaluate('probe')", targets_b=False)
         for rel in relations:  # last: a blanket delete empties A's own rows
             blocked("write: delete all", c, f"DELETE FROM {rel}", targets_b=False)
 

@@ -48,8 +48,7 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
                     "title": s["title"], "score": round(float(s["score"]), 6), "cited": n in cited}
                    for n, s in enumerate(sources, start=1)]
     model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()
-    run(plpy, "INSERT INTO rag.answer_log (tenant, question, chunk_ids, answer, supported, model, timings_ms, error)"
-              " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8)",
         ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text"],
         [tenant, question, [s["chunk_id"] for s in sources], result["answer"], result["supported"], model_desc,
          json.dumps(timings), result["error"]])

@@ -1,5 +1,7 @@
 -- Ingestion: validate, de-duplicate, chunk, enqueue. Never waits on a model
--- unless the caller asks for sync => true (small loads).
+-- unless the caller asks for sync => true (small loads). Analysts have no
+-- write privilege on the tables: ingest and delete are SECURITY DEFINER and
+-- check the caller's tenant grants (rag.may_write_tenant, 015_tenants.sql).
 
 CREATE OR REPLACE FUNCTION rag.ingest_document(
     content text,
@@ -12,7 +14,7 @@ CREATE OR REPLACE FUNCTION rag.ingest_document(
     chunk_size int DEFAULT 1000,
     chunk_overlap int DEFAULT 200)
 RETURNS bigint
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
@@ -28,6 +30,13 @@ DECLARE
     v_meta jsonb := coalesce(ingest_document.metadata, '{}'::jsonb);
     v_error text;
 BEGIN
+    IF ingest_document.tenant IS NULL OR btrim(ingest_document.tenant) = '' THEN
+        RAISE EXCEPTION 'tenant must not be empty' USING ERRCODE = '22023';
+    END IF;
+    IF NOT rag.may_write_tenant(ingest_document.tenant) THEN
+        RAISE EXCEPTION 'role % may not write tenant %', rag.caller(), ingest_document.tenant
+            USING ERRCODE = '42501', HINT = 'a DBA grants a tenant with rag.grant_tenant(role, tenant)';
+    END IF;
     IF ingest_document.content IS NULL OR ingest_document.content !~ '[^[:space:]]' THEN
         RAISE EXCEPTION 'document content must not be empty' USING ERRCODE = '22023';
     END IF;
@@ -48,9 +57,6 @@ BEGIN
     END IF;
     IF ingest_document.chunk_size IS NULL OR ingest_document.chunk_overlap IS NULL THEN
         RAISE EXCEPTION 'chunk_size and chunk_overlap must not be NULL' USING ERRCODE = '22023';
-    END IF;
-    IF ingest_document.tenant IS NULL OR btrim(ingest_document.tenant) = '' THEN
-        RAISE EXCEPTION 'tenant must not be empty' USING ERRCODE = '22023';
     END IF;
     IF ingest_document.language IS NOT NULL AND ingest_document.language NOT IN ('es', 'en', 'simple') THEN
         RAISE EXCEPTION 'language must be es, en or simple (or NULL to detect it), got %', ingest_document.language
@@ -104,20 +110,24 @@ BEGIN
 END;
 $$;
 
+-- False when the document does not exist or is in a tenant the caller may
+-- not write: the same answer, so no existence oracle.
 CREATE OR REPLACE FUNCTION rag.delete_document(document_id bigint) RETURNS boolean
-LANGUAGE sql VOLATILE
+LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    WITH d AS (DELETE FROM rag.documents d WHERE d.id = delete_document.document_id RETURNING 1)
+    WITH d AS (DELETE FROM rag.documents d
+                WHERE d.id = delete_document.document_id AND rag.may_write_tenant(d.tenant) RETURNING 1)
     SELECT EXISTS (SELECT 1 FROM d)
 $$;
 
 -- A row takes its parent's tenant, whatever the writer sent: a chunk its
 -- document's, a vector or queue row its chunk's (triggers here and in
--- 050_queue.sql). The parent is read with the writer's rights, so nothing can
--- be attached to another tenant's document or chunk, and the error is the
--- same as for a parent that does not exist (no existence oracle). Row
--- security on these tables then works as on the documents.
+-- 050_queue.sql), so row security on these tables works as on the documents
+-- whoever writes them (the functions above, a DBA by hand). The parent is
+-- read with the writer's rights: a writer under row security can attach
+-- nothing to another tenant's document or chunk, and gets the same error as
+-- for a parent that does not exist (no existence oracle).
 CREATE OR REPLACE FUNCTION rag.set_tenant_from_parent() RETURNS trigger
 LANGUAGE plpgsql
 SET search_path = pg_catalog, pg_temp

@@ -20,13 +20,17 @@ AS $$ SELECT 5 $$;
 
 -- With document_id, every queued chunk of that document is embedded in this
 -- one call (batch_size does not apply): that is ingest_document(sync => true).
+-- SECURITY DEFINER (analysts cannot write vectors): an analyst's worker takes
+-- only the queue rows of the tenants they may write; a DBA's takes any.
 CREATE OR REPLACE FUNCTION rag.process_embedding_queue(
     batch_size int DEFAULT 32, model text DEFAULT NULL, document_id bigint DEFAULT NULL)
 RETURNS int
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
+    v_all_tenants boolean := rag.caller_is_dba();
+    v_tenants text[] := rag.caller_tenants();
     v_model rag.embedding_models;
     v_ids bigint[];
     v_texts text[];
@@ -42,7 +46,7 @@ BEGIN
         END IF;
     ELSE
         SELECT m.* INTO v_model FROM rag.embedding_queue q JOIN rag.embedding_models m ON m.id = q.model_id
-         WHERE q.attempts < rag.queue_max_attempts()
+         WHERE q.attempts < rag.queue_max_attempts() AND (v_all_tenants OR q.tenant = ANY (v_tenants))
          ORDER BY q.enqueued_at LIMIT 1;
         IF NOT FOUND THEN
             RETURN 0;
@@ -52,6 +56,7 @@ BEGIN
     WITH claimed AS (
         SELECT q.chunk_id FROM rag.embedding_queue q
          WHERE q.model_id = v_model.id AND q.attempts < rag.queue_max_attempts()
+           AND (v_all_tenants OR q.tenant = ANY (v_tenants))
            AND (process_embedding_queue.document_id IS NULL
                 OR q.chunk_id IN (SELECT c.id FROM rag.chunks c WHERE c.document_id = process_embedding_queue.document_id))
          ORDER BY q.enqueued_at, q.chunk_id

@@ -25,6 +25,20 @@ from py_udfs.pg import answer
 return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank)
 $py$;
 
+-- The answer log's one writer (analysts cannot write the table). The row is
+-- always the caller's own: a direct call can only add to one's own log, as
+-- asking would.
+CREATE OR REPLACE FUNCTION rag._log_answer(tenant text, question text, chunk_ids bigint[], answer text,
+                                           supported boolean, model text, timings_ms jsonb, error text)
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO rag.answer_log (asked_by, tenant, question, chunk_ids, answer, supported, model, timings_ms, error)
+    VALUES (rag.caller(), tenant, question, coalesce(chunk_ids, '{}'), answer, supported, model,
+            coalesce(timings_ms, '{}'), error)
+$$;
+
 -- The analyst's entry point, callable without the schema prefix.
 CREATE OR REPLACE FUNCTION public.rag_answer(question text) RETURNS jsonb
 LANGUAGE sql VOLATILE PARALLEL UNSAFE

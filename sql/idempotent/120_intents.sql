@@ -196,15 +196,28 @@ BEGIN
         v_path := 'intent';
         v_out := jsonb_build_object('path', v_path, 'intent', v_intent) || rag._run_intent(v_intent);
     END IF;
-    INSERT INTO rag.conversation_turns (session_id, question, intent) VALUES (v_session, question, v_intent);
-    INSERT INTO rag.intent_log (session_id, question, reference_date, intent, parser, confidence, validation_errors,
-                                executed_function, row_count, path, duration_ms)
-    VALUES (v_session, question, reference_date, v_intent, v_intent ->> 'parser',
-            (v_intent ->> 'confianza')::float8, v_errors,
-            CASE WHEN v_path = 'intent' THEN v_intent ->> 'funcion' END,
-            (v_out ->> 'rows')::int, v_path, extract(epoch FROM clock_timestamp() - v_t0) * 1000);
+    PERFORM rag._log_intent_call(v_session, question, reference_date, v_intent, v_errors, v_path,
+                                 (v_out ->> 'rows')::int, extract(epoch FROM clock_timestamp() - v_t0) * 1000);
     RETURN v_out;
 END;
+$$;
+
+-- The conversation's and the intent log's one writer (analysts cannot write
+-- the tables): the turn (what a follow-up question builds on) and the log
+-- row, always the caller's own.
+CREATE OR REPLACE FUNCTION rag._log_intent_call(session_id text, question text, reference_date date, intent jsonb,
+                                                errors text[], path text, row_count int, duration_ms float8)
+RETURNS void
+LANGUAGE sql VOLATILE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO rag.conversation_turns (asked_by, session_id, question, intent)
+    VALUES (rag.caller(), session_id, question, intent);
+    INSERT INTO rag.intent_log (asked_by, session_id, question, reference_date, intent, parser, confidence,
+                                validation_errors, executed_function, row_count, path, duration_ms)
+    VALUES (rag.caller(), session_id, question, reference_date, intent, intent ->> 'parser',
+            (intent ->> 'confianza')::float8, coalesce(errors, '{}'),
+            CASE WHEN path = 'intent' THEN intent ->> 'funcion' END, row_count, path, duration_ms);
 $$;
 
 CREATE OR REPLACE FUNCTION public.rag_ask(question text) RETURNS jsonb

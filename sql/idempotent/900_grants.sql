@@ -38,19 +38,24 @@ CREATE POLICY own_rows ON rag.intent_log USING (asked_by = current_user) WITH CH
 DROP POLICY IF EXISTS own_rows ON rag.conversation_turns;
 CREATE POLICY own_rows ON rag.conversation_turns USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
 
--- Analysts (rag_user).
+-- Analysts (rag_user): read (under row security, views as the caller) and
+-- call the API; no write privilege on any table. Their writes go through the
+-- SECURITY DEFINER functions that check the caller's tenant grants:
+-- rag.ingest_document, rag.delete_document, rag.process_embedding_queue (and
+-- so rag.drain_embedding_queue), and the log writers rag._log_answer and
+-- rag._log_intent_call, whose rows are always the caller's own. Earlier
+-- releases granted writes; they are taken back here.
+REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA rag FROM rag_user;
 GRANT USAGE ON SCHEMA rag TO rag_user;
 GRANT SELECT ON rag.embedding_models, rag.vector_indexes, rag.embedding_queue_status, rag.reembed_progress,
                 rag.rerankers,
                 rag.text_stats, rag.text_corpus_stats, rag.answers, rag.answer_latency TO rag_user;
-GRANT SELECT, INSERT, DELETE ON rag.documents, rag.chunks TO rag_user;
-GRANT SELECT, INSERT, UPDATE, DELETE ON rag.embeddings, rag.embedding_queue TO rag_user;
-GRANT SELECT, INSERT ON rag.answer_log TO rag_user;
+GRANT SELECT ON rag.documents, rag.chunks, rag.embeddings, rag.embedding_queue, rag.answer_log TO rag_user;
 GRANT SELECT ON rag.eval_sets, rag.eval_cases, rag.eval_runs, rag.eval_results,
                 rag.eval_run_metrics, rag.eval_trend, rag.eval_worst_cases TO rag_user;
 GRANT SELECT ON rag.intent_functions, rag.intent_registry_version, rag.intent_parse_stats,
                 rag.intent_eval_runs TO rag_user;
-GRANT SELECT, INSERT ON rag.intent_log, rag.conversation_turns TO rag_user;
+GRANT SELECT ON rag.intent_log, rag.conversation_turns TO rag_user;
 GRANT SELECT ON rag.llm_endpoints TO rag_user;
 GRANT EXECUTE ON FUNCTION rag.refresh_text_stats() TO rag_user;
 
@@ -78,3 +83,9 @@ REVOKE EXECUTE ON FUNCTION rag.grant_tenant(name, text), rag.revoke_tenant(name,
        rag.start_reembed(text), rag.drop_embeddings(text), rag.unregister_model(text),
        rag.register_reranker(text, text, text, jsonb, boolean) FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE rag.reembed(text, int) FROM PUBLIC;
+-- Evaluation writes runs and results of every tenant's cases: DBAs run it,
+-- analysts read their tenants' cases and results.
+REVOKE EXECUTE ON FUNCTION rag.evaluate(text, text, int, boolean, text, boolean, text, int, text, float8, float8, int)
+    FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE rag.run_evaluation(text, text, int, boolean, text, boolean, text, int, text, float8, float8,
+                                               int, bigint) FROM PUBLIC;

@@ -1,0 +1,64 @@
+-- Tenants. Row-level security (policies in 900_grants.sql): a role sees the
+-- rows of the tenants granted to it (or to a role it belongs to) in
+-- rag.tenant_access. Table owners and superusers (DBAs, the loader) bypass it
+-- as usual.
+
+CREATE OR REPLACE FUNCTION rag.visible_tenants() RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(a.tenant), '{}') FROM rag.tenant_access a
+     WHERE pg_has_role(current_user, a.role_name, 'MEMBER')
+$$;
+
+CREATE OR REPLACE FUNCTION rag.grant_tenant(role_name name, tenant text) RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    INSERT INTO rag.tenant_access (role_name, tenant) VALUES (grant_tenant.role_name, grant_tenant.tenant)
+    ON CONFLICT DO NOTHING
+$$;
+
+CREATE OR REPLACE FUNCTION rag.revoke_tenant(role_name name, tenant text) RETURNS void
+LANGUAGE sql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    DELETE FROM rag.tenant_access a WHERE a.role_name = revoke_tenant.role_name AND a.tenant = revoke_tenant.tenant
+$$;
+
+-- Who a request acts for. Analysts never write a table directly: every write
+-- goes through a SECURITY DEFINER function (ingest, delete, the queue worker,
+-- the logs), where current_user is the owner. The caller is the session's
+-- role: SET ROLE's target, or the login role. SET ROLE needs membership, so
+-- a session cannot claim a role it does not hold.
+CREATE OR REPLACE FUNCTION rag.caller() RETURNS name
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN current_setting('role') = 'none' THEN session_user ELSE current_setting('role') END::name
+$$;
+
+-- DBAs (superusers, roles that bypass row security, members of the schema's
+-- owner) write any tenant; anyone else writes the tenants granted to them.
+CREATE OR REPLACE FUNCTION rag.caller_is_dba() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce((SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = rag.caller()), false)
+        OR pg_has_role(rag.caller(), (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = 'rag'), 'MEMBER')
+$$;
+
+CREATE OR REPLACE FUNCTION rag.caller_tenants() RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(a.tenant), '{}') FROM rag.tenant_access a
+     WHERE pg_has_role(rag.caller(), a.role_name, 'MEMBER')
+$$;
+
+CREATE OR REPLACE FUNCTION rag.may_write_tenant(tenant text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT rag.caller_is_dba() OR may_write_tenant.tenant = ANY (rag.caller_tenants())
+$$;
