@@ -3,6 +3,7 @@ every error message, the size and depth bounds checked before decoding, and
 hostile JSON of every shape. Pure Python, no database."""
 import pytest
 
+from py_udfs import intent_validation as iv
 from py_udfs.intent_validation import MAX_INTENT_CHARS, MAX_INTENT_DEPTH, json_depth, load_intent, validate
 from py_udfs.intents import parse_llm_reply
 
@@ -207,3 +208,28 @@ def test_duplicate_keys_keep_the_last_like_jsonb():
 def test_an_llm_reply_nested_too_deeply_is_refused_not_decoded():
     with pytest.raises(ValueError, match="too large or nested too deeply"):
         parse_llm_reply('{"funcion": ' + "[" * 10_000 + "]" * 10_000 + "}")
+
+
+def test_every_error_reads_in_english_and_in_spanish():
+    values = dict(n=3, limit=2, why="ValueError", kind="array", value="'x'", name="f", key="k", type="integer",
+                  allowed=["a"], table="t", start="2024-02-01", end="2024-01-01", errors="e")
+    for error, (english, spanish) in iv.MESSAGES.items():
+        en, es = iv.message("en", error, **values), iv.message("es", error, **values)
+        assert en and es and en != es, error
+        assert "{" not in en.replace('{"', "").replace("{...", "") and "{" not in es.replace('{"', "").replace(
+            "{...", ""), (error, en, es)
+
+
+def test_a_spanish_caller_reads_the_errors_in_spanish():
+    fn = {"name": "topProductos", "enabled": True,
+          "parameters": {"type": "object", "required": ["fechaInicio"],
+                         "properties": {"fechaInicio": {"type": "string", "format": "date"},
+                                        "limite": {"type": "integer", "maximum": 100}}}}
+    intent = {"funcion": "topProductos", "parametros": {"limite": 500, "extra": 1}}
+    en = iv.validate(intent, fn, {}, True, language="en")
+    es = iv.validate(intent, fn, {}, True, language="es")
+    assert en == ["missing required parameter 'fechaInicio'", "limite must be <= 100", "unexpected parameter 'extra'"]
+    assert es == ["falta el parámetro obligatorio 'fechaInicio'", "limite debe ser <= 100",
+                  "parámetro inesperado 'extra'"]
+    assert iv.validate({"funcion": ["x"]}, None, {}, True, language="es") == [
+        "funcion debe ser un texto, se recibió un arreglo"]

@@ -273,3 +273,25 @@ def test_llm_parser_output_is_validated_and_falls_back_to_the_rules(conn):
         finally:
             conn.execute("RESET rag.llm_endpoint")
             conn.execute("SELECT rag.unregister_endpoint('fake-parser')")
+
+
+def test_an_analyst_reads_why_an_intent_is_invalid_in_the_intents_language(conn):
+    bad = {"funcion": "topProductos", "parametros": {"fechaInicio": "2024-07-01", "fechaFin": "2024-07-02",
+                                                     "limite": 1000}}
+    for summary, expected in (("Los productos más vendidos de julio", "intención no válida: limite debe ser <= 100"),
+                              ("Best-selling products in July", "invalid intent: limite must be <= 100"),
+                              (None, "invalid intent: limite must be <= 100")):
+        intent = dict(bad, **({"resumen": summary} if summary else {}))
+        with pytest.raises(psycopg.errors.InvalidParameterValue) as err:
+            execute(conn, intent)
+        assert err.value.diag.message_primary == expected
+        assert validate(conn, intent) == [expected.split(": ", 1)[1]]
+
+
+def test_a_rejected_spanish_question_is_explained_in_spanish(conn):
+    out = conn.execute("SELECT rag.ask('los 500 productos más vendidos de julio de 2024') AS r").fetchone()["r"]
+    assert out["path"] == "rejected", out
+    assert out["errors"] == ["limite debe ser <= 100"], out
+    out = conn.execute("SELECT rag.ask('the 500 best-selling products in July 2024') AS r").fetchone()["r"]
+    assert out["path"] == "rejected", out
+    assert out["errors"] == ["limite must be <= 100"], out

@@ -56,13 +56,21 @@ def _function_vectors(plpy, registry, row, functions):
     return vectors
 
 
-def _validate(plpy, registry, intent):
-    """Errors of a decoded intent, whatever JSON value it is."""
+def _validate(plpy, registry, intent, language):
+    """Errors of a decoded intent, whatever JSON value it is, in `language`."""
     name = intent.get("funcion") if isinstance(intent, dict) else None
     fn = registry["functions"].get(name) if isinstance(name, str) else None
     allowed = bool(fn) and run(plpy, "SELECT pg_has_role(current_user, $1, 'MEMBER') AS ok", ["name"],
                                [fn["allowed_role"]])[0]["ok"]
-    return intent_validation.validate(intent, fn, registry["catalogs"], allowed, registry["functions"].keys())
+    return intent_validation.validate(intent, fn, registry["catalogs"], allowed, registry["functions"].keys(),
+                                      language)
+
+
+def _intent_language(intent):
+    """The language to explain an intent's errors in: its "resumen"'s (the
+    parser writes it in the question's language), else English."""
+    summary = intent.get("resumen") if isinstance(intent, dict) else None
+    return answer_language(summary) if isinstance(summary, str) and summary.strip() else "en"
 
 
 def _parse(plpy, question, reference_date, session_id, parser, check):
@@ -84,8 +92,9 @@ def _parse(plpy, question, reference_date, session_id, parser, check):
             plpy, "SELECT intent::text AS intent FROM rag.conversation_turns WHERE asked_by = current_user"
                   " AND session_id = $1 AND intent ? 'funcion' AND intent->>'funcion' IS NOT NULL"
                   " ORDER BY id DESC LIMIT 3", ["text"], [session_id])]
+    language = answer_language(question)
     out = intents.parse(question, ref, functions, registry["catalogs"], lambda n: similarity.get(n, 0.0), history,
-                        answer_language(question))
+                        language)
     cfg = llm_config(plpy)
     if parser == "llm" or (parser == "auto" and cfg.configured and out["parser"] != "rules+history"):
         if not cfg.configured:
@@ -97,7 +106,7 @@ def _parse(plpy, question, reference_date, session_id, parser, check):
             got = intents.parse_llm_reply(llm.chat(cfg, intents.llm_messages(question, ref, functions,
                                                                               registry["catalogs"]),
                                                    max_tokens=200, json_mode=True))
-            errors = [] if got.get("funcion") is None else _validate(plpy, registry, got)
+            errors = [] if got.get("funcion") is None else _validate(plpy, registry, got, language)
             if not errors:
                 got.update(parser="llm", confianza=out.get("confianza"))
                 return got, []
@@ -105,7 +114,7 @@ def _parse(plpy, question, reference_date, session_id, parser, check):
         except (llm.LLMError, ValueError) as exc:
             out["llm_errors"] = [str(exc)]
         out["parser"] = "rules+embedding (llm fallback)"
-    return out, (_validate(plpy, registry, out) if check and out["funcion"] is not None else [])
+    return out, (_validate(plpy, registry, out, language) if check and out["funcion"] is not None else [])
 
 
 def parse_intent(plpy, question, reference_date, session_id, parser):
@@ -119,6 +128,16 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
 
 def validate_intent(plpy, intent_text):
     """rag.validate_intent: `intent_text` is the jsonb's text (or None); its
-    size and depth are checked before it is decoded."""
+    size and depth are checked before it is decoded (errors found before
+    decoding are in English: the language is not known yet)."""
     intent, errors = intent_validation.load_intent(intent_text)
-    return errors or _validate(plpy, _current_registry(plpy), intent)
+    return errors or _validate(plpy, _current_registry(plpy), intent, _intent_language(intent))
+
+
+def intent_problem(plpy, intent_text):
+    """rag._intent_problem: None for a valid intent, else the message
+    rag.execute_intent raises, in the intent's language."""
+    intent, errors = intent_validation.load_intent(intent_text)
+    language = _intent_language(intent)
+    errors = errors or _validate(plpy, _current_registry(plpy), intent, language)
+    return intent_validation.message(language, "invalid", errors="; ".join(errors)) if errors else None

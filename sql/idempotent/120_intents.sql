@@ -27,6 +27,17 @@ from py_udfs.pg import intents
 return intents.validate_intent(plpy, intent)
 $py$;
 
+-- rag.execute_intent's check: NULL when the intent is valid, else the error
+-- message, in the language of the intent's "resumen".
+CREATE OR REPLACE FUNCTION rag._intent_problem(intent jsonb) RETURNS text
+LANGUAGE plpython3u STABLE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import intents
+return intents.intent_problem(plpy, intent)
+$py$;
+
 -- What rag.ask needs in one crossing into Python: the parsed intent and its
 -- validation errors.
 CREATE OR REPLACE FUNCTION rag._parse_intent_checked(question text, reference_date date, session_id text,
@@ -155,11 +166,11 @@ LANGUAGE plpgsql VOLATILE
 SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
-    v_errors text[] := rag.validate_intent(intent);
+    v_problem text := rag._intent_problem(intent);
     v_text text := coalesce(intent::text, 'NULL');
 BEGIN
-    IF cardinality(v_errors) > 0 THEN
-        RAISE EXCEPTION 'invalid intent: %', array_to_string(v_errors, '; ')
+    IF v_problem IS NOT NULL THEN
+        RAISE EXCEPTION '%', v_problem
             USING ERRCODE = '22023',
                   DETAIL = CASE WHEN length(v_text) <= 300 THEN v_text
                                 ELSE format('%s... (%s characters)', left(v_text, 300), length(v_text)) END;
