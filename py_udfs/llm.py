@@ -6,13 +6,23 @@ the API key lives only in memory, never in a table or a log line."""
 import os
 import re
 import threading
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 # A reply longer than this many characters per requested token is not a
 # chat completion we asked for: refused before any further work reads it.
 MAX_CHARS_PER_TOKEN = 16
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|min)?\s*$")
 _UNIT_MS = {None: 1.0, "ms": 1.0, "s": 1000.0, "min": 60000.0}
+
+
+# An endpoint that could not be reached (refused, no route, no reply in
+# time) is not tried again by this process for this long: each question
+# falls back at once instead of waiting for it again.
+DEAD_ENDPOINT_COOLDOWN_S = 30.0
+# How often a waiting caller gets control back (LLMConfig.on_wait).
+POLL_S = 0.05
+_dead_until = {}
 
 
 class LLMError(RuntimeError):
@@ -25,6 +35,9 @@ class LLMConfig:
     model: str = ""
     api_key: str = ""
     timeout_s: float = 30.0
+    # Called every POLL_S while a reply is awaited; inside PostgreSQL it
+    # checks for a cancel or statement_timeout (and raises).
+    on_wait: object = field(default=None, compare=False, repr=False)
 
     @property
     def configured(self):
@@ -87,6 +100,10 @@ def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
     constrains its sampling to it)."""
     extra = {"response_format": {"type": "json_object"}} if json_mode else {}
     outcome = {}
+    endpoint = cfg.base_url or "default"
+    left = _dead_until.get(endpoint, 0.0) - time.monotonic()
+    if left > 0:
+        raise LLMError(f"endpoint unreachable on the last try; not retried for another {left:.0f} s")
     client = openai_client(cfg)  # the first one imports the client library: not the server's time
 
     def call():
@@ -101,12 +118,19 @@ def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
     # its own) and the caller falls back at once.
     worker = threading.Thread(target=call, daemon=True)
     worker.start()
-    worker.join(cfg.timeout_s)
+    deadline = time.monotonic() + cfg.timeout_s
+    while worker.is_alive() and time.monotonic() < deadline:
+        worker.join(min(POLL_S, max(0.0, deadline - time.monotonic())))
+        if worker.is_alive() and cfg.on_wait is not None:
+            cfg.on_wait()
     if worker.is_alive():
+        _dead_until[endpoint] = time.monotonic() + DEAD_ENDPOINT_COOLDOWN_S
         raise LLMError(f"Timeout: no complete reply within {cfg.timeout_s:g} s")
     if "error" in outcome:
         exc = outcome["error"]
         status = getattr(exc, "status_code", None)
+        if status is None and type(exc).__name__ in ("APIConnectionError", "APITimeoutError"):
+            _dead_until[endpoint] = time.monotonic() + DEAD_ENDPOINT_COOLDOWN_S
         raise LLMError(f"{type(exc).__name__}{f' (HTTP {status})' if status else ''}")
     try:
         text = outcome["resp"].choices[0].message.content or ""

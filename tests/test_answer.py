@@ -193,6 +193,35 @@ def test_llm_timeout_takes_units_and_a_bad_one_is_a_clear_error(conn, tenant, do
         answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
 
 
+def test_a_cancel_stops_an_answer_waiting_for_the_llm(conn, tenant, docs, llm):
+    import time
+    llm.mode, llm.delay = "slow", 20.0
+    conn.execute("SET rag.llm_timeout_ms = '30s'")
+    conn.execute("SET statement_timeout = '1s'")
+    t = time.perf_counter()
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+    assert time.perf_counter() - t < 10  # not the 20 s the server takes, nor the 30 s deadline
+    conn.execute("RESET statement_timeout")
+
+
+def test_an_unreachable_endpoint_falls_back_and_is_not_retried_during_its_cool_down(conn, tenant, docs):
+    import socket
+    with socket.socket() as s:  # a loopback port with nothing listening: connection refused
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    use_endpoint(conn, "refusing", f"http://127.0.0.1:{port}/v1", model="test-model")
+    try:
+        first = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+        assert first["model"] == "extractive" and "APIConnectionError" in first["error"], first
+        assert "30 días" in first["answer"]
+        second = answer(conn, "¿Cuántos días tienen los mayoristas para devolver mercadería?", tenant)
+        assert second["model"] == "extractive" and "not retried" in second["error"], second
+    finally:
+        conn.execute("RESET rag.llm_endpoint")
+        conn.execute("SELECT rag.unregister_endpoint('refusing')")
+
+
 def test_llm_http_500_falls_back_to_extractive(conn, tenant, docs, llm):
     llm.mode = "error"
     r = answer(conn, "How long are refurbished products covered?", tenant)

@@ -1,10 +1,13 @@
 """What every entry module shares within a backend: prepared plans cached
-for the backend's lifetime, embedding model rows, query encoding, endpoint
-settings read from the session, and the checks every entry point applies
-to a question."""
+for the backend's lifetime, embedding model rows, query encoding, model work
+that a cancel can stop, endpoint settings read from the session, and the
+checks every entry point applies to a question."""
+import dataclasses
 import os
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
-from .. import embedding, llm
+from .. import embedding, llm, model_threads
 from ..textutil import detect_language
 
 _plans = {}
@@ -97,7 +100,8 @@ def llm_config(plpy):
     """The chat endpoint (answers, judges, the intent parser): SET
     rag.llm_endpoint = 'name', else the default chat endpoint, else the
     server's RAGSQL_LLM_BASE_URL / OPENAI_BASE_URL. The key stays in memory."""
-    return _endpoint_config(plpy, "chat", "rag.llm_endpoint", ("RAGSQL_LLM_BASE_URL", "OPENAI_BASE_URL"))
+    cfg = _endpoint_config(plpy, "chat", "rag.llm_endpoint", ("RAGSQL_LLM_BASE_URL", "OPENAI_BASE_URL"))
+    return dataclasses.replace(cfg, on_wait=lambda: check_interrupts(plpy))
 
 
 def embedding_endpoint(plpy):
@@ -108,24 +112,80 @@ def embedding_endpoint(plpy):
                             ("RAGSQL_EMBEDDING_BASE_URL", "OPENAI_BASE_URL"))
 
 
-# Texts per model call: between calls the backend checks for a cancel or a
-# statement_timeout, so one takes effect within one slice's time.
+def check_interrupts(plpy):
+    """Runs PostgreSQL's CHECK_FOR_INTERRUPTS: a pending cancel,
+    statement_timeout or terminate raises here."""
+    plpy.execute("SELECT 1")
+
+
+# Model work (an embedding slice, a cross-encoder batch) runs on this
+# backend's one model thread while the backend's own thread checks every
+# POLL_S for a cancel or a statement_timeout: either takes effect within
+# POLL_S, not when the model finishes. An engine cannot be stopped midway, so
+# an abandoned call finishes in the background and the next model call
+# queues behind it (the engines are not re-entrant); slices keep that short.
+POLL_S = 0.05
+_model_executor = None
+
+
+def model_thread_count(plpy):
+    """Threads this backend's models may use (model_threads.choose):
+    rag.model_threads, else the cores over rag.model_concurrency."""
+    r = run(plpy, "SELECT current_setting('rag.model_threads', true) AS threads,"
+                  " current_setting('rag.model_concurrency', true) AS concurrency")[0]
+    return model_threads.choose(r["threads"], r["concurrency"])
+
+
+def run_model(plpy, fn, *args):
+    """fn(*args) on the model thread, with the thread policy applied; the
+    caller's thread waits for it and for interrupts."""
+    global _model_executor
+    if _model_executor is None:
+        _model_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragsql-model")
+    threads = model_thread_count(plpy)
+
+    def job():
+        model_threads.apply(threads)
+        return fn(*args)
+    future = _model_executor.submit(job)
+    while True:
+        try:
+            return future.result(timeout=POLL_S)
+        except FutureTimeout:
+            check_interrupts(plpy)
+
+
+# At most this many texts, and about this many characters, per model call:
+# what an abandoned call may still cost after a cancel.
 ENCODE_SLICE = 16
+ENCODE_SLICE_CHARS = 16000
+
+
+def _slices(texts):
+    part, size = [], 0
+    for text in texts:
+        if part and (len(part) == ENCODE_SLICE or size + len(text) > ENCODE_SLICE_CHARS):
+            yield part
+            part, size = [], 0
+        part.append(text)
+        size += len(text)
+    if part:
+        yield part
 
 
 def encode(plpy, row, texts, is_query):
-    """Vectors (numpy, normalised) of `texts` with the model of `row`, in
-    slices with an interrupt check between them; a model failure is an SQL
-    error naming the model."""
+    """Vectors (numpy, normalised) of `texts` with the model of `row`,
+    slice by slice on the model thread (a cancel stops it within POLL_S); a
+    model failure is an SQL error naming the model."""
     import numpy as np
     remote = embedding_endpoint(plpy) if row["provider"] == "openai" else None
     clean = [t or "" for t in texts]
     parts = []
-    for start in range(0, len(clean), ENCODE_SLICE):
-        if start:
-            plpy.execute("SELECT 1")  # runs CHECK_FOR_INTERRUPTS: a pending cancel raises here
+    for part in _slices(clean):
         try:
-            parts.append(embedding.encode(row, clean[start:start + ENCODE_SLICE], is_query=is_query, remote=remote))
+            parts.append(run_model(plpy, embedding.encode, row, part, is_query, remote))
+        except plpy.SPIError:
+            raise  # a cancel or timeout, as it is
         except Exception as exc:
             plpy.error(f"embedding with model {row['name']!r} failed: {exc}")
     return np.vstack(parts) if parts else embedding.encode(row, [], is_query=is_query, remote=remote)

@@ -1,7 +1,7 @@
 """Entry module of sql/idempotent/065_rerank.sql: the cross-encoder reranker
 (the 'signals' reranker is plain SQL)."""
 from .. import rerank
-from .backend import run
+from .backend import run, run_model
 
 
 def cross_encoder_scores(plpy, query, chunk_ids, model_ref):
@@ -11,6 +11,6 @@ def cross_encoder_scores(plpy, query, chunk_ids, model_ref):
                       " JOIN rag.chunks c ON c.id = u.id JOIN rag.documents d ON d.id = c.document_id"
                       " ORDER BY u.ord", ["bigint[]"], [chunk_ids])
     try:
-        return rerank.cross_encoder_scores(model_ref, query, [t["text"] for t in texts])
+        return run_model(plpy, rerank.cross_encoder_scores, model_ref, query, [t["text"] for t in texts])
     except rerank.RerankError as exc:
         plpy.error(str(exc))
