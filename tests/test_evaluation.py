@@ -9,7 +9,7 @@ from py_udfs import evaluation as ev
 from py_udfs import grounding
 
 from .conftest import ingest, use_endpoint
-from .fake_openai import FakeOpenAI
+from ragsql.loopback_llm import FakeOpenAI
 
 
 def test_metrics_follow_their_definitions():

@@ -240,7 +240,7 @@ def test_ask_takes_the_intent_or_document_path_keeps_follow_ups_and_logs_every_c
 
 
 def test_llm_parser_output_is_validated_and_falls_back_to_the_rules(conn):
-    from .fake_openai import FakeOpenAI
+    from ragsql.loopback_llm import FakeOpenAI
     replies = []
 
     with FakeOpenAI() as server:

@@ -10,7 +10,7 @@ import pytest
 from psycopg.rows import dict_row
 
 from .conftest import ingest, use_endpoint
-from .fake_openai import FakeOpenAI, fake_vector
+from ragsql.loopback_llm import FakeOpenAI, fake_vector
 
 SECOND = "all-minilm-l6-v2"
 FIRST = "multilingual-e5-small"

@@ -129,11 +129,12 @@ _model_executor = None
 
 
 def model_thread_count(plpy):
-    """Threads this backend's models may use (model_threads.choose):
-    rag.model_threads, else the cores over rag.model_concurrency."""
+    """Threads for this model call (model_threads.choose): rag.model_threads,
+    else the cores shared among rag.model_concurrency or the active backends."""
     r = run(plpy, "SELECT current_setting('rag.model_threads', true) AS threads,"
-                  " current_setting('rag.model_concurrency', true) AS concurrency")[0]
-    return model_threads.choose(r["threads"], r["concurrency"])
+                  " current_setting('rag.model_concurrency', true) AS concurrency,"
+                  " rag._active_backends() AS active")[0]
+    return model_threads.choose(r["threads"], r["concurrency"], r["active"])
 
 
 def run_model(plpy, fn, *args):

@@ -53,3 +53,14 @@ if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import embed
 return embed.warm_up(plpy, model)
 $py$;
+
+-- How many client backends are running a statement now: the model thread
+-- policy shares the cores among them (py_udfs/model_threads.py). SECURITY
+-- DEFINER because pg_stat_activity hides other roles' state from ordinary
+-- roles; it returns a count and nothing else.
+CREATE OR REPLACE FUNCTION rag._active_backends() RETURNS int
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT count(*)::int FROM pg_stat_activity WHERE backend_type = 'client backend' AND state = 'active'
+$$;

@@ -1,5 +1,6 @@
-"""A loopback server that speaks the OpenAI chat-completions protocol, for
-testing the client path without the network. Behaviour per request is set
+"""A loopback server that speaks the OpenAI chat-completions (and
+embeddings) protocol, for exercising the client path without the network:
+the tests, and the bench's cancel and fallback timings. Behaviour per request is set
 by `mode`: 'ok' (answers `reply`), 'slow' (sleeps `delay` seconds first),
 'malformed' (valid JSON that is no completion), 'trickle' (16 bytes every `delay` s),
 'error' (HTTP 500)."""
