@@ -15,7 +15,7 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents bench llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents eval-pii bench llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
@@ -71,6 +71,11 @@ eval: migrate
 # The intent parser on the golden set (data/): accuracy, coverage, rejection.
 eval-intents: migrate
 	$(PY) -m ragsql.eval_intents
+
+# PII detection (py_udfs/pii.py) on the held-out split of its labelled set
+# (data/pii); needs no database.
+eval-pii: setup
+	$(PY) -m ragsql.eval_pii --split test
 
 # Single-backend figures, then the same product under load (concurrent
 # workers, search during an ingest, cancel and fallback latencies, memory).
