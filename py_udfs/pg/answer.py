@@ -9,7 +9,9 @@ import time
 import numpy as np
 
 from .. import answer as compose_answer
+from .. import guardrails
 from .backend import encode, llm_config, model_row, query_features, require_question, run, vector_type
+from .guardrails import mask_pii
 
 
 def retrieve(plpy, question, k, tenant, filter_, model_name, rerank):
@@ -40,7 +42,22 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
         return np.vstack([encode(plpy, row, texts[:1], True), encode(plpy, row, texts[1:], False)])
 
     cfg = llm_config(plpy)
-    result = compose_answer.compose(question, sources, embed_fn, cfg, max_sources)
+    # Guardrails: a question that tries to override the system is logged as
+    # such; under a PII policy the sources (and so the answer and whatever
+    # an LLM is sent) and the logged question are masked.
+    screen = {}
+    overrides = guardrails.question_findings(question)
+    if overrides:
+        screen["question_injection"] = [{"kind": f["kind"], "excerpt": f["excerpt"]} for f in overrides]
+    asked = question
+    if run(plpy, "SELECT rag._pii_mode($1) AS mode", ["text"], [tenant])[0]["mode"] != "off":
+        t = time.perf_counter()
+        asked = mask_pii(plpy, question, None)
+        sources = [dict(src, content=mask_pii(plpy, src["content"], None), title=mask_pii(plpy, src["title"], None))
+                   for src in sources]
+        screen["pii_masked"] = True
+        timings["pii_ms"] = round((time.perf_counter() - t) * 1000, 2)
+    result = compose_answer.compose(asked, sources, embed_fn, cfg, max_sources)
     timings.update(result["timings_ms"])
     timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     cited = set(compose_answer.cited_numbers(result["answer"]))
@@ -48,10 +65,12 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
                     "title": s["title"], "score": round(float(s["score"]), 6), "cited": n in cited}
                    for n, s in enumerate(sources, start=1)]
     model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()
-    run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8)",
-        ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text"],
-        [tenant, question, [s["chunk_id"] for s in sources], result["answer"], result["supported"], model_desc,
-         json.dumps(timings), result["error"]])
+    if result.get("guardrail"):
+        screen["answer"] = result["guardrail"]
+    run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text", "jsonb"],
+        [tenant, asked, [s["chunk_id"] for s in sources], result["answer"], result["supported"], model_desc,
+         json.dumps(timings), result["error"], json.dumps(screen)])
     return json.dumps({
         "answer": result["answer"],
         "supported": result["supported"],

@@ -4,6 +4,7 @@ that a cancel can stop, endpoint settings read from the session, and the
 checks every entry point applies to a question."""
 import dataclasses
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
@@ -118,37 +119,49 @@ def check_interrupts(plpy):
     plpy.execute("SELECT 1")
 
 
-# Model work (an embedding slice, a cross-encoder batch) runs on this
-# backend's one model thread while the backend's own thread checks every
-# POLL_S for a cancel or a statement_timeout: either takes effect within
-# POLL_S, not when the model finishes. An engine cannot be stopped midway, so
-# an abandoned call finishes in the background and the next model call
-# queues behind it (the engines are not re-entrant); slices keep that short.
+# Model work (an embedding slice, a cross-encoder batch) runs on a model
+# thread of this backend while the backend's own thread checks every POLL_S
+# for a cancel or a statement_timeout: either takes effect within POLL_S, not
+# when the model finishes. An engine cannot be stopped midway, so an
+# abandoned call finishes in the background and the next model call waits
+# for it (the engines are not re-entrant: one lock); slices keep that short.
+# Background work (rag.work_class = 'background': the queue worker) runs on
+# a thread of lower CPU priority, so questions asked meanwhile stay fast.
 POLL_S = 0.05
-_model_executor = None
+BACKGROUND_NICE = 10
+_executors = {}
+_model_lock = threading.Lock()
 
 
-def model_thread_count(plpy):
-    """Threads for this model call (model_threads.choose): rag.model_threads,
-    else the cores shared among rag.model_concurrency or the active backends."""
+def _model_call_settings(plpy):
+    """Threads for this model call (model_threads.choose: rag.model_threads,
+    else the cores shared among rag.model_concurrency or the active
+    backends), and whether it is background work."""
     r = run(plpy, "SELECT current_setting('rag.model_threads', true) AS threads,"
                   " current_setting('rag.model_concurrency', true) AS concurrency,"
-                  " rag._active_backends() AS active")[0]
-    return model_threads.choose(r["threads"], r["concurrency"], r["active"])
+                  " rag._active_backends() AS active,"
+                  " current_setting('rag.work_class', true) = 'background' AS background")[0]
+    return model_threads.choose(r["threads"], r["concurrency"], r["active"]), bool(r["background"])
+
+
+def _lower_priority():
+    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), BACKGROUND_NICE)
 
 
 def run_model(plpy, fn, *args):
-    """fn(*args) on the model thread, with the thread policy applied; the
+    """fn(*args) on a model thread, with the thread policy applied; the
     caller's thread waits for it and for interrupts."""
-    global _model_executor
-    if _model_executor is None:
-        _model_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ragsql-model")
-    threads = model_thread_count(plpy)
+    threads, background = _model_call_settings(plpy)
+    executor = _executors.get(background)
+    if executor is None:
+        executor = _executors[background] = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="ragsql-model", initializer=_lower_priority if background else None)
 
     def job():
-        model_threads.apply(threads)
-        return fn(*args)
-    future = _model_executor.submit(job)
+        with _model_lock:
+            model_threads.apply(threads)
+            return fn(*args)
+    future = executor.submit(job)
     while True:
         try:
             return future.result(timeout=POLL_S)

@@ -9,9 +9,10 @@ a catalog table changes)."""
 import json
 from datetime import date
 
-from .. import intent_validation, intents, llm
+from .. import guardrails, intent_validation, intents, llm
 from ..answer import answer_language
 from .backend import encode, llm_config, model_row, require_question, run
+from .guardrails import mask_pii
 
 _registry = {"version": None, "functions": {}, "catalogs": {}, "vectors": {}}
 
@@ -73,9 +74,10 @@ def _intent_language(intent):
     return answer_language(summary) if isinstance(summary, str) and summary.strip() else "en"
 
 
-def _parse(plpy, question, reference_date, session_id, parser, check):
+def _parse(plpy, question, reference_date, session_id, parser, check, llm_question=None):
     """(intent, validation errors) for a question; errors are only computed
-    with `check` (an LLM intent is always validated: it stands only if valid)."""
+    with `check` (an LLM intent is always validated: it stands only if valid).
+    An LLM is sent `llm_question` when given (the question with its PII masked)."""
     require_question(plpy, question)
     if parser not in ("auto", "rules", "llm"):
         plpy.error(f"parser must be auto, rules or llm, got {parser!r}")
@@ -103,7 +105,7 @@ def _parse(plpy, question, reference_date, session_id, parser, check):
         # The model's intent goes through the same validation; when it
         # fails, the rules' intent stands.
         try:
-            got = intents.parse_llm_reply(llm.chat(cfg, intents.llm_messages(question, ref, functions,
+            got = intents.parse_llm_reply(llm.chat(cfg, intents.llm_messages(llm_question or question, ref, functions,
                                                                               registry["catalogs"]),
                                                    max_tokens=200, json_mode=True))
             errors = [] if got.get("funcion") is None else _validate(plpy, registry, got, language)
@@ -122,8 +124,21 @@ def parse_intent(plpy, question, reference_date, session_id, parser):
 
 
 def parse_intent_checked(plpy, question, reference_date, session_id, parser):
-    intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True)
-    return {"intent": json.dumps(intent, ensure_ascii=False), "errors": errors}
+    """rag._parse_intent_checked: the intent and its errors, with the
+    question as it may be logged and sent (PII masked under a policy) and
+    what the guardrails found in it."""
+    require_question(plpy, question)
+    screen = {}
+    overrides = guardrails.question_findings(question)
+    if overrides:
+        screen["question_injection"] = [{"kind": f["kind"], "excerpt": f["excerpt"]} for f in overrides]
+    masked = None
+    if run(plpy, "SELECT rag._pii_mode(NULL) AS mode")[0]["mode"] != "off":
+        masked = mask_pii(plpy, question, None)
+        screen["pii_masked"] = True
+    intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True, llm_question=masked)
+    return {"intent": json.dumps(intent, ensure_ascii=False), "errors": errors,
+            "logged_question": masked or question, "guardrails": json.dumps(screen)}
 
 
 def validate_intent(plpy, intent_text):

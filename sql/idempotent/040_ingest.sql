@@ -29,6 +29,9 @@ DECLARE
     v_cfg regconfig;
     v_meta jsonb := coalesce(ingest_document.metadata, '{}'::jsonb);
     v_error text;
+    v_content text;
+    v_title text;
+    v_injection jsonb;
 BEGIN
     IF ingest_document.tenant IS NULL OR btrim(ingest_document.tenant) = '' THEN
         RAISE EXCEPTION 'tenant must not be empty' USING ERRCODE = '22023';
@@ -70,11 +73,21 @@ BEGIN
         RETURN v_id;  -- same content already loaded for this tenant
     END IF;
 
-    v_lang := coalesce(ingest_document.language, rag.detect_language(ingest_document.content));
+    -- Guardrails (085_guardrails.sql): masked before anything is stored when
+    -- the tenant redacts at ingest; planted instructions noted in the
+    -- metadata (rag.flagged_documents). The hash stays the loaded text's, so
+    -- loading the same file again is still recognised.
+    SELECT s.content, s.title, s.injection INTO v_content, v_title, v_injection
+      FROM rag._screen_document(ingest_document.content, ingest_document.title,
+                                rag._pii_mode(ingest_document.tenant) = 'redact_at_ingest') s;
+    IF v_injection IS NOT NULL THEN
+        v_meta := v_meta || jsonb_build_object('injection', v_injection);
+    END IF;
+
+    v_lang := coalesce(ingest_document.language, rag.detect_language(v_content));
     v_cfg := rag.ts_config(v_lang);
     INSERT INTO rag.documents AS d (tenant, title, source, content, language, metadata, content_hash)
-    VALUES (ingest_document.tenant, ingest_document.title, ingest_document.source, ingest_document.content,
-            v_lang, v_meta, v_hash)
+    VALUES (ingest_document.tenant, v_title, ingest_document.source, v_content, v_lang, v_meta, v_hash)
     ON CONFLICT ON CONSTRAINT documents_tenant_content_hash_key DO NOTHING
     RETURNING d.id INTO v_id;
     IF v_id IS NULL THEN  -- a concurrent load of the same content won the race
@@ -85,8 +98,8 @@ BEGIN
 
     INSERT INTO rag.chunks (document_id, tenant, position, content, metadata, ts_config, tsv)
     SELECT v_id, ingest_document.tenant, c.seq, c.chunk, v_meta, v_cfg,
-           setweight(to_tsvector(v_cfg, coalesce(ingest_document.title, '')), 'A') || to_tsvector(v_cfg, c.chunk)
-    FROM rag.chunk(ingest_document.content, ingest_document.chunk_size, ingest_document.chunk_overlap) c;
+           setweight(to_tsvector(v_cfg, coalesce(v_title, '')), 'A') || to_tsvector(v_cfg, c.chunk)
+    FROM rag.chunk(v_content, ingest_document.chunk_size, ingest_document.chunk_overlap) c;
     GET DIAGNOSTICS v_chunks = ROW_COUNT;
     IF v_chunks = 0 THEN  -- the exception undoes the document row too
         RAISE EXCEPTION 'document has no text to index (the chunker found none)' USING ERRCODE = '22023';

@@ -22,11 +22,14 @@ AS $$ SELECT 5 $$;
 -- one call (batch_size does not apply): that is ingest_document(sync => true).
 -- SECURITY DEFINER (analysts cannot write vectors): an analyst's worker takes
 -- only the queue rows of the tenants they may write; a DBA's takes any.
+-- Background work: its model thread yields the CPU to questions asked
+-- meanwhile (py_udfs/pg/backend.py).
 CREATE OR REPLACE FUNCTION rag.process_embedding_queue(
     batch_size int DEFAULT 32, model text DEFAULT NULL, document_id bigint DEFAULT NULL)
 RETURNS int
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
+SET rag.work_class = 'background'
 AS $$
 DECLARE
     v_all_tenants boolean := rag.caller_is_dba();

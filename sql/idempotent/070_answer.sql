@@ -28,15 +28,18 @@ $py$;
 -- The answer log's one writer (analysts cannot write the table). The row is
 -- always the caller's own: a direct call can only add to one's own log, as
 -- asking would.
+DROP FUNCTION IF EXISTS rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text);
 CREATE OR REPLACE FUNCTION rag._log_answer(tenant text, question text, chunk_ids bigint[], answer text,
-                                           supported boolean, model text, timings_ms jsonb, error text)
+                                           supported boolean, model text, timings_ms jsonb, error text,
+                                           guardrails jsonb)
 RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-    INSERT INTO rag.answer_log (asked_by, tenant, question, chunk_ids, answer, supported, model, timings_ms, error)
+    INSERT INTO rag.answer_log (asked_by, tenant, question, chunk_ids, answer, supported, model, timings_ms, error,
+                                guardrails)
     VALUES (rag.caller(), tenant, question, coalesce(chunk_ids, '{}'), answer, supported, model,
-            coalesce(timings_ms, '{}'), error)
+            coalesce(timings_ms, '{}'), error, coalesce(guardrails, '{}'))
 $$;
 
 -- The analyst's entry point, callable without the schema prefix.

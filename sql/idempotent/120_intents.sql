@@ -38,11 +38,14 @@ from py_udfs.pg import intents
 return intents.intent_problem(plpy, intent)
 $py$;
 
--- What rag.ask needs in one crossing into Python: the parsed intent and its
--- validation errors.
+-- What rag.ask needs in one crossing into Python: the parsed intent, its
+-- validation errors, the question as it may be logged (masked under a PII
+-- policy) and what the guardrails found in it.
+DROP FUNCTION IF EXISTS rag._parse_intent_checked(text, date, text, text);
 CREATE OR REPLACE FUNCTION rag._parse_intent_checked(question text, reference_date date, session_id text,
                                                      parser text DEFAULT 'auto',
-                                                     OUT intent jsonb, OUT errors text[])
+                                                     OUT intent jsonb, OUT errors text[],
+                                                     OUT logged_question text, OUT guardrails jsonb)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
@@ -195,8 +198,11 @@ DECLARE
     v_errors text[] := '{}';
     v_out jsonb;
     v_path text;
+    v_logged text;
+    v_guardrails jsonb;
 BEGIN
-    SELECT p.intent, p.errors INTO v_intent, v_errors FROM rag._parse_intent_checked(question, reference_date, v_session) p;
+    SELECT p.intent, p.errors, p.logged_question, p.guardrails INTO v_intent, v_errors, v_logged, v_guardrails
+      FROM rag._parse_intent_checked(question, reference_date, v_session) p;
     IF v_intent ->> 'funcion' IS NULL THEN
         v_path := 'rag_answer';
         v_out := jsonb_build_object('path', v_path, 'intent', v_intent, 'answer', rag.answer(question));
@@ -207,8 +213,9 @@ BEGIN
         v_path := 'intent';
         v_out := jsonb_build_object('path', v_path, 'intent', v_intent) || rag._run_intent(v_intent);
     END IF;
-    PERFORM rag._log_intent_call(v_session, question, reference_date, v_intent, v_errors, v_path,
-                                 (v_out ->> 'rows')::int, extract(epoch FROM clock_timestamp() - v_t0) * 1000);
+    PERFORM rag._log_intent_call(v_session, v_logged, reference_date, v_intent, v_errors, v_path,
+                                 (v_out ->> 'rows')::int, extract(epoch FROM clock_timestamp() - v_t0) * 1000,
+                                 v_guardrails);
     RETURN v_out;
 END;
 $$;
@@ -216,8 +223,10 @@ $$;
 -- The conversation's and the intent log's one writer (analysts cannot write
 -- the tables): the turn (what a follow-up question builds on) and the log
 -- row, always the caller's own.
+DROP FUNCTION IF EXISTS rag._log_intent_call(text, text, date, jsonb, text[], text, int, float8);
 CREATE OR REPLACE FUNCTION rag._log_intent_call(session_id text, question text, reference_date date, intent jsonb,
-                                                errors text[], path text, row_count int, duration_ms float8)
+                                                errors text[], path text, row_count int, duration_ms float8,
+                                                guardrails jsonb)
 RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -225,10 +234,11 @@ AS $$
     INSERT INTO rag.conversation_turns (asked_by, session_id, question, intent)
     VALUES (rag.caller(), session_id, question, intent);
     INSERT INTO rag.intent_log (asked_by, session_id, question, reference_date, intent, parser, confidence,
-                                validation_errors, executed_function, row_count, path, duration_ms)
+                                validation_errors, executed_function, row_count, path, duration_ms, guardrails)
     VALUES (rag.caller(), session_id, question, reference_date, intent, intent ->> 'parser',
             (intent ->> 'confianza')::float8, coalesce(errors, '{}'),
-            CASE WHEN path = 'intent' THEN intent ->> 'funcion' END, row_count, path, duration_ms);
+            CASE WHEN path = 'intent' THEN intent ->> 'funcion' END, row_count, path, duration_ms,
+            coalesce(guardrails, '{}'));
 $$;
 
 CREATE OR REPLACE FUNCTION public.rag_ask(question text) RETURNS jsonb

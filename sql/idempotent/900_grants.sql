@@ -3,7 +3,7 @@
 -- dropped and recreated, grants repeat harmlessly.
 
 -- Row-level security: tenants see their own documents, chunks, vectors,
--- queued work and text statistics; a role sees its own tenant grants,
+-- queued work, text statistics and PII policies; a role sees its own tenant grants,
 -- answers, intent calls and conversation turns.
 DROP POLICY IF EXISTS tenant_isolation ON rag.documents;
 CREATE POLICY tenant_isolation ON rag.documents
@@ -28,6 +28,8 @@ CREATE POLICY tenant_isolation ON rag.eval_cases USING (tenant = ANY (rag.visibl
 DROP POLICY IF EXISTS tenant_isolation ON rag.eval_results;
 CREATE POLICY tenant_isolation ON rag.eval_results
     USING (EXISTS (SELECT 1 FROM rag.eval_cases c WHERE c.id = case_id));
+DROP POLICY IF EXISTS tenant_isolation ON rag.tenant_policies;
+CREATE POLICY tenant_isolation ON rag.tenant_policies USING (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.tenant_access;
 CREATE POLICY tenant_isolation ON rag.tenant_access USING (pg_has_role(current_user, role_name, 'MEMBER'));
 DROP POLICY IF EXISTS tenant_isolation ON rag.answer_log;
@@ -57,6 +59,7 @@ GRANT SELECT ON rag.intent_functions, rag.intent_registry_version, rag.intent_pa
                 rag.intent_eval_runs TO rag_user;
 GRANT SELECT ON rag.intent_log, rag.conversation_turns TO rag_user;
 GRANT SELECT ON rag.llm_endpoints TO rag_user;
+GRANT SELECT ON rag.tenant_policies, rag.flagged_documents TO rag_user;
 GRANT EXECUTE ON FUNCTION rag.refresh_text_stats() TO rag_user;
 
 -- Monitoring (BI dashboards, operators): the aggregate functions of
@@ -81,7 +84,7 @@ REVOKE EXECUTE ON FUNCTION rag.grant_tenant(name, text), rag.revoke_tenant(name,
        rag.register_model(text, text, text, int, text, text, text, boolean),
        rag.activate_model(text, boolean), rag.create_vector_index(text), rag.refresh_text_stats(),
        rag.start_reembed(text), rag.drop_embeddings(text), rag.unregister_model(text),
-       rag.register_reranker(text, text, text, jsonb, boolean) FROM PUBLIC;
+       rag.register_reranker(text, text, text, jsonb, boolean), rag.set_pii_policy(text, text) FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE rag.reembed(text, int) FROM PUBLIC;
 -- Evaluation writes runs and results of every tenant's cases: DBAs run it,
 -- analysts read their tenants' cases and results.
