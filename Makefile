@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents eval-pii bench llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents eval-pii eval-injection bench llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | eval | eval-intents | bench | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | bench | llm | llm-stop"
 
 setup: system venv
 
@@ -76,6 +76,11 @@ eval-intents: migrate
 # (data/pii); needs no database.
 eval-pii: setup
 	$(PY) -m ragsql.eval_pii --split test
+
+# Planted instructions end to end: the extractive path, and the local LLM
+# (started here: building it the first time takes several minutes).
+eval-injection: migrate llm
+	$(PY) -m ragsql.eval_injection
 
 # Single-backend figures, then the same product under load (concurrent
 # workers, search during an ingest, cancel and fallback latencies, memory).
