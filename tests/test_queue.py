@@ -66,3 +66,24 @@ def test_queue_status_lists_the_built_in_models(conn):
 def test_batch_size_out_of_range_is_rejected(conn):
     with pytest.raises(psycopg.Error, match="batch_size must be between 1 and 1000"):
         conn.execute("SELECT rag.process_embedding_queue(0)")
+
+
+def _thread_nice_values(pid):
+    """The nice value of each thread of a (local) server process."""
+    import glob
+    values = []
+    for stat in glob.glob(f"/proc/{pid}/task/*/stat"):
+        with open(stat) as f:
+            values.append(int(f.read().rsplit(")", 1)[1].split()[16]))
+    return values
+
+
+def test_the_queue_worker_embeds_at_lower_priority_and_questions_do_not(db_url, tenant):
+    with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+        pid = c.info.backend_pid
+        c.execute("SELECT rag.embed('una pregunta')")
+        assert max(_thread_nice_values(pid)) == 0  # a question's model thread: normal priority
+        ingest(c, "Documento pendiente sobre devoluciones de mercadería.", "Pendiente", tenant=tenant, sync=False)
+        c.execute("CALL rag.drain_embedding_queue()")
+        assert max(_thread_nice_values(pid)) == 10  # the worker's model thread
+        assert min(_thread_nice_values(pid)) == 0  # the backend itself
