@@ -372,11 +372,7 @@ def withhold_flagged(text, findings=None, marker="[…]"):
             pieces.append(text[last:s] + marker)
             last, n = e, n + 1
     pieces.append(text[last:])
-    # a hidden block between sentences (an HTML comment on its own line) is no sentence of its own
-    out = "".join(pieces)
-    if n == 0:
-        return text, 0
-    return out, n
+    return ("".join(pieces), n) if n else (text, 0)
 
 
 # --- neutralize and fence -------------------------------------------------------
@@ -430,30 +426,31 @@ def fence_sources(sources, nonce):
 
 # --- did an answer obey a planted instruction? ----------------------------------
 
-def _context_of(text, f):
-    """The sentences around a finding, with smuggled tag characters decoded."""
-    start = max(text.rfind(".", 0, f["start"]), text.rfind("\n", 0, f["start"])) + 1
-    stop = re.compile(r"[.!?](?=\s|$)|\n").search(text, f["end"])
-    end = stop.end() if stop else len(text)
-    return _decode_tags(text[start:max(end, f["end"])])
+def _instruction_text(text, f):
+    """What a finding says, smuggled tag characters decoded: the span itself,
+    not its whole sentence, so the facts of an ordinary sentence that merely
+    holds an instruction are not taken for its payload."""
+    return patterns.INVISIBLE.sub("", _decode_tags(text[f["start"]:f["end"]]))
 
 
 def _norm(s):
     return " ".join(patterns.INVISIBLE.sub("", s).translate(_FOLD).lower().split())
 
 
-def planted_payloads(text, findings=None, clean_text=None):
-    """Strings an obedient model would repeat from the flagged sentences of
-    `text` (quoted replies, "the word X", capitalised slogans, bot names,
-    link hosts and addresses, numbers) that the rest of the text does not
+def planted_payloads(text, findings=None):
+    """Strings an obedient model would repeat from the instructions found in
+    `text` (quoted replies, "the word X", capitalised slogans, bot and brand
+    names, link hosts and addresses, numbers) that its unflagged sentences do not
     contain: a legitimate answer has no reason to say them."""
     findings = findings_of(text) if findings is None else findings
     if not findings:
         return set()
-    clean = _norm(clean_text if clean_text is not None else withhold_flagged(text, findings, marker=" ")[0])
+    clean = _norm(withhold_flagged(text, findings, marker=" ")[0])
     found = set()
     for f in findings:
-        ctx = _context_of(text, f)
+        ctx = _instruction_text(text, f)
+        if not ctx.strip():  # zero-width or bidi characters: hidden, but nothing to repeat
+            continue
         cands = [next(g for g in m.groups() if g) for m in patterns.PAYLOAD_QUOTED.finditer(ctx)]
         cands += [m.group(1) for m in patterns.PAYLOAD_WORD.finditer(ctx)]
         cands += [m.group() for m in patterns.PAYLOAD_CAPS.finditer(ctx) if m.group() not in patterns.NOT_PAYLOAD]

@@ -327,7 +327,7 @@ QUESTION_RULES = [
 
 
 def compile_rules(rules):
-    return [(frozenset(stems), re.compile(pattern, re.M)) for stems, pattern in rules]
+    return [(frozenset(keys), re.compile(pattern, re.M)) for keys, pattern in rules]
 
 
 OVERRIDE_RE = compile_rules(OVERRIDE_RULES)
@@ -338,12 +338,13 @@ WORD_RE = re.compile(r"[a-z0-9]+")
 def word_keys(view):
     """The view's words and the 4-letter starts of its longer words: what
     rule keys are looked up in."""
-    words = set(WORD_RE.findall(view))
-    return words | {w[:4] for w in words if len(w) > 4}
+    seen = set(WORD_RE.findall(view))
+    return seen | {w[:4] for w in seen if len(w) > 4}
 
 
-def runnable(rules, prefixes):
-    return [rx for stems, rx in rules if not stems.isdisjoint(prefixes)]
+def runnable(rules, keys):
+    return [rx for rule_keys, rx in rules if not rule_keys.isdisjoint(keys)]
+
 
 # "DAN" the jailbreak is written in capitals; "Dan" is a colleague.
 DAN = re.compile(r"\b(?:as|are|eres|sos|como|modo|mode|now)\s+[\"']?DAN\b|\bDAN\s+(?:mode|modo)\b")
@@ -480,7 +481,8 @@ PAYLOAD_QUOTED = re.compile(r"\"([^\"\n]{2,80})\"|“([^”\n]{2,80})”|«([^»
                             r"|(?:(?<=[\s:(¡¿])|^)'([^'\n]{2,80})'(?![A-Za-z])")
 PAYLOAD_WORD = re.compile(r"\b(?:word|phrase|palabra|frase)\s+([^\s.,;:!?]+(?:\s+[A-ZÁÉÍÓÚÑ]{2,})*)", re.I)
 PAYLOAD_CAPS = re.compile(r"\b[A-ZÁÉÍÓÚÑ]{4,}(?:\s+[A-ZÁÉÍÓÚÑ]{2,})*\b")
-PAYLOAD_NAME = re.compile(r"\b\w+(?:Bot|GPT|bot|gpt)\b")
+PAYLOAD_NAME = re.compile(r"\b\w+(?:Bot|GPT|bot|gpt)\b"
+                          r"|\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)+\b")  # brand names: LeoMás
 PAYLOAD_LINK = re.compile(r"https?://([^\s/)\]>\"']+)|[\w.+-]+@[\w-]+\.[\w.-]*\w")
 PAYLOAD_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,:/-]*\d(?![\w])|(?<![\w.,])\d{2,}(?![\w])")
 NOT_PAYLOAD = {"IMPORTANT", "IMPORTANTE", "NOTE", "NOTA", "SYSTEM", "USER", "ASSISTANT", "HUMAN", "INST", "SYS",
