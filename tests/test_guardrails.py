@@ -345,3 +345,13 @@ def test_every_planted_document_is_flagged_and_its_payload_known():
         assert any(p in d["payload"] or d["payload"] in p for p in payloads), (d["id"], payloads)
     for q in load("planted_questions.jsonl"):
         assert q["document_id"] in docs and q["payload"] == docs[q["document_id"]]["payload"]
+
+
+def test_rule_keys_only_skip_rules_that_could_not_match(monkeypatch):
+    """The keys are a shortcut: with every rule run, the findings on the
+    labelled texts must be the same."""
+    texts = [i["text"] for name in ("documents_dev.jsonl", "questions_dev.jsonl", "documents_test.jsonl",
+                                    "questions_test.jsonl", "planted_corpus.jsonl") for i in load(name)]
+    fast = [(injection_findings(t), question_findings(t)) for t in texts]
+    monkeypatch.setattr(guardrails.patterns, "runnable", lambda rules, keys: [rx for _, rx in rules])
+    assert [(injection_findings(t), question_findings(t)) for t in texts] == fast
