@@ -62,6 +62,7 @@ def _span(index, start, end):
 # Internally a finding is (kind, start, end, excerpt-or-None) in original
 # offsets; the excerpt is the text itself unless the text is invisible.
 
+
 def _excerpt(text, start, end):
     excerpt = " ".join(patterns.INVISIBLE.sub("", text[start:end]).split())
     return excerpt if len(excerpt) <= 200 else excerpt[:197] + "..."
@@ -207,6 +208,7 @@ def _merge(raw):
 # binary octets, percent-encoding). The first two get a second view of the
 # same length, so offsets still hold; encoded runs are decoded and scanned.
 
+
 def _respell(word, spaced=False):
     plain = word.replace(" ", "") if spaced else word.translate(patterns.LEET)
     return plain.ljust(len(word)) if plain in patterns.ATTACK_WORDS else word
@@ -311,6 +313,7 @@ def question_findings(question):
 
 # --- sentences ------------------------------------------------------------------
 
+
 def sentence_spans(text):
     """(start, end, sentence) for the sentences of `text` as the answer path
     sees them (paragraphs split on blank lines, whitespace collapsed), with
@@ -377,6 +380,7 @@ def withhold_flagged(text, findings=None, marker="[…]"):
 
 # --- neutralize and fence -------------------------------------------------------
 
+
 def _strip_invisible(text):
     def zero_width(m):
         if (m.start() == 0 and m.group() == "\ufeff") or _is_emoji_joiner(text, m):
@@ -425,6 +429,7 @@ def fence_sources(sources, nonce):
 
 
 # --- did an answer obey a planted instruction? ----------------------------------
+
 
 def _instruction_text(text, f):
     """What a finding says, smuggled tag characters decoded: the span itself,

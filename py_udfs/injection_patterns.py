@@ -16,6 +16,7 @@ INVISIBLE = re.compile(f"[{ZERO_WIDTH}{BIDI}\u00ad{TAGS}{VARIATION_SUPPLEMENT}]"
 
 # --- building blocks ------------------------------------------------------------
 
+
 def words(*alternatives):
     return "(?:" + "|".join(alternatives) + ")"
 
