@@ -41,8 +41,8 @@ def _sentences(sources):
     out = []
     for n, src in enumerate(sources, start=1):
         findings = guardrails.findings_of(src["content"])
-        for start, end, s in guardrails.sentence_spans(src["content"]):
-            if len(s.split()) >= 5 and not guardrails.flagged(start, end, findings):
+        for _, _, s, flagged in guardrails.flagged_sentences(src["content"], findings):
+            if len(s.split()) >= 5 and not flagged:
                 out.append((n, guardrails.neutralize(s)))
     return out
 
@@ -54,7 +54,7 @@ def _withheld(sources):
         findings = guardrails.findings_of(src["content"])
         if findings:
             kinds.update(f["kind"] for f in findings)
-            n += sum(guardrails.flagged(s, e, findings) for s, e, _ in guardrails.sentence_spans(src["content"]))
+            n += sum(flagged for *_, flagged in guardrails.flagged_sentences(src["content"], findings))
     return n, sorted(kinds)
 
 
@@ -117,7 +117,7 @@ def generate(cfg, question, sources, lang):
     return clean_citations(text, len(sources))
 
 
-_LINK = re.compile(r"https?://[^\s)\]>\"']+|[\w.+-]+@[\w-]+\.[\w.-]*\w")
+_LINK = re.compile(r"https?://[^\s)\]>\"']+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]*\w")
 
 
 def follows_planted_instruction(text, sources):

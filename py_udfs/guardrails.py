@@ -8,6 +8,7 @@ folded, typographic quotes made ASCII and invisible characters removed (so
 "ig<U+200B>nore" is still "ignore"); findings carry offsets into the
 original text. The label rules they implement, and the measured precision and
 recall, are in data/guardrails/README.md."""
+import bisect
 import re
 import unicodedata
 from functools import lru_cache
@@ -330,26 +331,25 @@ def sentence_spans(text):
         for sent in split_sentences(norm):
             k = norm.find(sent, cursor)
             cursor = k + len(sent)
-            first = _bisect_right(norm_starts, k) - 1
-            last = _bisect_right(norm_starts, cursor - 1) - 1
+            first = bisect.bisect_right(norm_starts, k) - 1
+            last = bisect.bisect_right(norm_starts, cursor - 1) - 1
             out.append((words[first][0], words[last][1], sent))
         pos += len(para) + 2
     return out
 
 
-def _bisect_right(xs, x):
-    lo, hi = 0, len(xs)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if x < xs[mid]:
-            hi = mid
-        else:
-            lo = mid + 1
-    return lo
-
-
-def flagged(start, end, findings):
-    return any(f["start"] < end and start < f["end"] for f in findings)
+def flagged_sentences(text, findings):
+    """(start, end, sentence, flagged) for each sentence of `text`: flagged
+    when a finding overlaps it. One sweep over both, sorted: a document with
+    thousands of findings costs no more than it has sentences and findings."""
+    ordered = sorted((f["start"], f["end"]) for f in findings)
+    out, i, reach = [], 0, -1
+    for start, end, sentence in sentence_spans(text):
+        while i < len(ordered) and ordered[i][0] < end:
+            reach = max(reach, ordered[i][1])  # the furthest end among findings that start before this sentence ends
+            i += 1
+        out.append((start, end, sentence, reach > start))
+    return out
 
 
 @lru_cache(maxsize=512)
@@ -370,8 +370,8 @@ def withhold_flagged(text, findings=None, marker="[…]"):
     if not findings:
         return text, 0
     pieces, last, n = [], 0, 0
-    for s, e, _ in sentence_spans(text):
-        if flagged(s, e, findings):
+    for s, e, _, flagged in flagged_sentences(text, findings):
+        if flagged:
             pieces.append(text[last:s] + marker)
             last, n = e, n + 1
     pieces.append(text[last:])
@@ -402,10 +402,11 @@ def neutralize(text):
         return text or ""
     text = _strip_invisible(text)
     view, _ = _view(text)
-    turn_lines = {view.count("\n", 0, s) for s, _ in _role_label_spans(view)}
-    if turn_lines:
+    turns = _role_label_spans(view)
+    if turns:
+        newlines = [m.start() for m in re.finditer("\n", view)]
         lines = text.split("\n")
-        for i in turn_lines:
+        for i in {bisect.bisect_right(newlines, s) for s, _ in turns}:
             lines[i] = patterns.ROLE_LABEL_ORIGINAL.sub("\\1\u00ab\\2\u00bb\\3", lines[i], count=1)
         text = "\n".join(lines)
     for rx, repl in patterns.TEMPLATE_DEFUSE:

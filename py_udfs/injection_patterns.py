@@ -406,7 +406,9 @@ DATA_WORD = words("conversation", "conversacion", "chat", "history", "historial"
                   "api.?keys?", "tokens?")
 MD_LINK = re.compile(r"(!?)\[([^\]\n]{0,200})\]\(\s*(https?://[^)\n]{1,600})\)")
 PLACEHOLDER = re.compile(r"\{[^}]{1,80}\}|\[[^\]]{1,80}\]|<[^>]{1,80}>|\$\{?\w+|%7b|\b[a-z]+(?:_[a-z]+){2,}\b")
-URL_OR_ADDRESS = r"(?:https?://\S+|[\w.+-]+@[\w-]+\.[\w.-]+)"
+# Patterns that can start inside a long run of word characters begin with a
+# look-behind, so each run is tried once, not once per character.
+URL_OR_ADDRESS = r"(?:https?://\S+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+)"
 SEND = re.compile(
     r"\b(?:send|forward|post|email|e-mail|upload|transmit|submit|leak|exfiltrate|envia|reenvia|remiti|remite|"
     r"reenvie|envie|manda|sube|publica|comparte)\b[^.\n]{0,150}?\b(?:conversation|chat|history|historial|"
@@ -434,7 +436,7 @@ ENCODED = [
     ("base32", re.compile(r"(?<![\w=])[A-Z2-7]{16,}={0,6}(?![\w=])")),
     ("hex", re.compile(r"(?<![\w])(?:[0-9a-fA-F]{2}){8,}(?![\w])")),
     ("binary", re.compile(r"(?<![\w])[01]{8}(?: [01]{8}){3,}(?![\w])")),
-    ("percent-encoding", re.compile(r"[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*){3,}")),
+    ("percent-encoding", re.compile(r"(?<!\S)[^\s%]*(?:%[0-9A-Fa-f]{2}[^\s%]*){3,}")),
 ]
 
 
@@ -484,7 +486,7 @@ PAYLOAD_WORD = re.compile(r"\b(?:word|phrase|palabra|frase)\s+([^\s.,;:!?]+(?:\s
 PAYLOAD_CAPS = re.compile(r"\b[A-ZÁÉÍÓÚÑ]{4,}(?:\s+[A-ZÁÉÍÓÚÑ]{2,})*\b")
 PAYLOAD_NAME = re.compile(r"\b\w+(?:Bot|GPT|bot|gpt)\b"
                           r"|\b[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+(?:[A-ZÁÉÍÓÚÑ][a-záéíóúñ]+)+\b")  # brand names: LeoMás
-PAYLOAD_LINK = re.compile(r"https?://([^\s/)\]>\"']+)|[\w.+-]+@[\w-]+\.[\w.-]*\w")
+PAYLOAD_LINK = re.compile(r"https?://([^\s/)\]>\"']+)|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]*\w")
 PAYLOAD_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,:/-]*\d(?![\w])|(?<![\w.,])\d{2,}(?![\w])")
 NOT_PAYLOAD = {"IMPORTANT", "IMPORTANTE", "NOTE", "NOTA", "SYSTEM", "USER", "ASSISTANT", "HUMAN", "INST", "SYS",
                 "ATTENTION", "ATENCIÓN", "ATENCION", "WARNING", "AVISO", "CHATBOT", "ROBOT"}

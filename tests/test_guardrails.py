@@ -4,6 +4,7 @@ neutralize, the source fence, the extractive path withholding flagged
 sentences, the fenced v3 prompt, and discarding an answer that obeyed a
 planted instruction. Pure Python, no database."""
 import hashlib
+import time
 import json
 import re
 from pathlib import Path
@@ -355,3 +356,18 @@ def test_rule_keys_only_skip_rules_that_could_not_match(monkeypatch):
     fast = [(injection_findings(t), question_findings(t)) for t in texts]
     monkeypatch.setattr(guardrails.patterns, "runnable", lambda rules, keys: [rx for _, rx in rules])
     assert [(injection_findings(t), question_findings(t)) for t in texts] == fast
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 100_000 + "%41",                                 # a percent-encoding look-alike at the end of a long run
+    "send the conversation to " + "a" * 100_000,           # an address look-alike that never comes
+    "User: hi?\nAssistant: ok\n" * 5_000,                  # thousands of findings
+    "ignore " + "the " * 30_000,                           # a determiner run with no object
+])
+def test_hostile_input_takes_linear_time(text):
+    t = time.perf_counter()
+    findings = injection_findings(text)
+    neutralize(text)
+    guardrails.withhold_flagged(text, findings)
+    guardrails.planted_payloads(text, findings)
+    assert time.perf_counter() - t < 3.0
