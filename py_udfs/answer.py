@@ -1,10 +1,16 @@
 """Answer composition: support check, LLM generation with [N] citations, and
-the extractive fallback that always returns an answer."""
+the extractive fallback that always returns an answer.
+
+Prompt-injection guardrails (guardrails.py): source sentences that carry
+instructions are never quoted, never shown to the LLM and never count as
+support; the rest reaches the LLM fenced as data; a generated answer that
+repeats what a planted instruction asked for is discarded."""
 import re
+import secrets
 import time
 from pathlib import Path
 
-from . import llm
+from . import guardrails, llm
 from .grounding import statement_supported
 from .textutil import content_terms, detect_language, split_sentences
 
@@ -12,7 +18,7 @@ REFUSAL = {
     "es": "No tengo información sobre eso en las fuentes provistas.",
     "en": "I don't have information about that in the provided sources.",
 }
-PROMPT_VERSION = "answer_v2"
+PROMPT_VERSION = "answer_v3"
 _PROMPT = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
 _CITATION = re.compile(r"\[(\d+)\]")
 
@@ -30,13 +36,32 @@ def answer_language(question):
 
 
 def _sentences(sources):
+    """(n, sentence) for the sentences an answer may quote: not headings or
+    fragments, and none that carries an injection finding."""
     out = []
     for n, src in enumerate(sources, start=1):
-        for para in src["content"].split("\n\n"):
-            for s in split_sentences(" ".join(para.split())):
-                if len(s.split()) >= 5:  # headings and fragments are no answer
-                    out.append((n, s))
+        findings = guardrails.findings_of(src["content"])
+        for _, _, s, flagged in guardrails.flagged_sentences(src["content"], findings):
+            if len(s.split()) >= 5 and not flagged:
+                out.append((n, guardrails.neutralize(s)))
     return out
+
+
+def _withheld(sources):
+    """(how many source sentences carry a finding, their kinds)."""
+    n, kinds = 0, set()
+    for src in sources:
+        findings = guardrails.findings_of(src["content"])
+        if findings:
+            kinds.update(f["kind"] for f in findings)
+            n += sum(flagged for *_, flagged in guardrails.flagged_sentences(src["content"], findings))
+    return n, sorted(kinds)
+
+
+def _clean_content(src, marker=" "):
+    """A source's text without its flagged sentences: what may support or
+    be shown."""
+    return guardrails.withhold_flagged(src["content"], guardrails.findings_of(src["content"]), marker)[0]
 
 
 def score_sentences(question, sources, embed):
@@ -77,22 +102,52 @@ def extractive(scored, max_sentences=2):
 
 def generate(cfg, question, sources, lang):
     """Rules in the system message; sources and question in the user message
-    (small local models follow that layout best)."""
-    numbered = "\n\n".join(f"[{n}] {src.get('title') or ''}\n{src['content']}"
-                           for n, src in enumerate(sources, start=1))
-    system = _PROMPT.format(language_name="Spanish" if lang == "es" else "English", refusal=REFUSAL[lang])
+    (small local models follow that layout best). The sources go fenced, with
+    a fresh nonce per call, and without their flagged sentences ([…])."""
+    nonce = secrets.token_hex(8)
+    shown = [dict(src, content=_clean_content(src, marker="[…]")) for src in sources]
+    system = _PROMPT.format(language_name="Spanish" if lang == "es" else "English", refusal=REFUSAL[lang],
+                            nonce=nonce)
     label = "Fuentes" if lang == "es" else "Sources"
     ask = "Pregunta" if lang == "es" else "Question"
     text = llm.chat(cfg, [{"role": "system", "content": system},
-                          {"role": "user", "content": f"{label}:\n{numbered}\n\n{ask}: {question}"}],
+                          {"role": "user",
+                           "content": f"{label}:\n{guardrails.fence_sources(shown, nonce)}\n\n{ask}: {question}"}],
                     max_tokens=150)
     return clean_citations(text, len(sources))
 
 
+_LINK = re.compile(r"https?://[^\s)\]>\"']+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]*\w")
+
+
+def follows_planted_instruction(text, sources):
+    """Why a generated answer looks like it obeyed an instruction planted in
+    a source, or None. An answer built from the sources has no reason to
+    repeat a planted payload (a quoted reply, "the word X", a link or
+    number that only the instruction gives), to carry instructions or role
+    markers itself, to embed an image, or to link anywhere the clean source
+    text does not."""
+    for src in sources:
+        payload = guardrails.echoed_payload(text, guardrails.planted_payloads(src["content"]))
+        if payload:
+            return f"it repeats {payload!r} from an instruction planted in a source"
+    if guardrails.injection_findings(text):
+        return "it carries instruction-like text"
+    if "![" in text:
+        return "it embeds an image"
+    clean = " ".join(_clean_content(src) for src in sources)
+    for link in _LINK.findall(text):
+        if link.rstrip(".,;:") not in clean:
+            return f"it links to {link!r}, which no source gives"
+    return None
+
+
 def verify(text, sources, embed):
     """Guardrail: keep only the generated sentences the sources support
-    (lexically, or as a close paraphrase). Returns (text, n_dropped)."""
-    contexts = [src["content"] for src in sources]
+    (lexically, or as a close paraphrase). A flagged source sentence supports
+    nothing: an answer that only a planted instruction backs is dropped.
+    Returns (text, n_dropped)."""
+    contexts = [_clean_content(src) for src in sources]
 
     def embed_docs(texts):
         return embed([""] + list(texts), None)[1:]
@@ -117,11 +172,16 @@ def clean_citations(text, n_sources):
 
 
 def compose(question, sources, embed, cfg, max_sources=5):
-    """Returns dict(answer, supported, language, model, error, timings_ms)."""
+    """Returns dict(answer, supported, language, model, error, timings_ms,
+    and guardrail when a guardrail acted: what it withheld or dropped)."""
     lang = answer_language(question)
     sources = sources[:max_sources]
     timings = {}
+    notes = []
     t = time.perf_counter()
+    withheld, kinds = _withheld(sources)
+    if withheld:
+        notes.append(f"withheld {withheld} source sentence(s) flagged as instructions ({', '.join(kinds)})")
     scored = score_sentences(question, sources, embed)
     supported = is_supported(scored)
     timings["support_ms"] = round((time.perf_counter() - t) * 1000, 2)
@@ -129,6 +189,7 @@ def compose(question, sources, embed, cfg, max_sources=5):
     if not supported:
         result["answer"] = REFUSAL[lang]
         result["timings_ms"] = timings
+        _note(result, notes)
         return result
     if cfg is not None and cfg.configured:
         t = time.perf_counter()
@@ -139,9 +200,14 @@ def compose(question, sources, embed, cfg, max_sources=5):
                 result["answer"] = REFUSAL[lang]
                 result["model"] = cfg.model
             else:
-                text, dropped = verify(text, sources, embed)
+                reason = follows_planted_instruction(text, sources)
+                if reason:
+                    notes.append(f"discarded the generated answer: {reason}")
+                    text, dropped = "", 0
+                else:
+                    text, dropped = verify(text, sources, embed)
                 if dropped:
-                    result["guardrail"] = f"dropped {dropped} statement(s) the sources do not support"
+                    notes.append(f"dropped {dropped} statement(s) the sources do not support")
                 if text:
                     if not _CITATION.search(text):
                         # Every answer points at its evidence: cite the best sentence's source.
@@ -156,7 +222,13 @@ def compose(question, sources, embed, cfg, max_sources=5):
         result["answer"] = extractive(scored)
         timings["extractive_ms"] = round((time.perf_counter() - t) * 1000, 2)
     result["timings_ms"] = timings
+    _note(result, notes)
     return result
+
+
+def _note(result, notes):
+    if notes:
+        result["guardrail"] = "; ".join(notes)
 
 
 def cited_numbers(text):
