@@ -1,5 +1,6 @@
 """Fixtures: a fresh database on the real server (DATABASE_URL's cluster),
 migrated with Alembic exactly as a DBA would, shared by the session."""
+import contextlib
 import json
 import os
 import uuid
@@ -100,3 +101,17 @@ def use_endpoint(conn, name, base_url, kind="chat", **kw):
                  dict(name=name, kind=kind, url=base_url, **kw))
     setting = "rag.llm_endpoint" if kind == "chat" else "rag.embedding_endpoint"
     conn.execute("SELECT set_config(%s, %s, false)", (setting, name))
+
+
+@contextlib.contextmanager
+def loopback_chat(conn, name, **kw):
+    """A loopback OpenAI-compatible server registered as chat endpoint `name`
+    and chosen for this session; unregistered afterwards. Yields the server."""
+    from ragsql.loopback_llm import FakeOpenAI
+    with FakeOpenAI() as server:
+        use_endpoint(conn, name, server.base_url, **kw)
+        try:
+            yield server
+        finally:
+            conn.execute("RESET rag.llm_endpoint")
+            conn.execute("SELECT rag.unregister_endpoint(%s)", (name,))

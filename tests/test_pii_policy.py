@@ -6,9 +6,7 @@ import json
 import psycopg
 import pytest
 
-from ragsql.loopback_llm import FakeOpenAI
-
-from .conftest import ingest, use_endpoint
+from .conftest import ingest, loopback_chat
 
 EMAIL, CUIT, PHONE = "laura.gimenez@estudio-gimenez.com.ar", "20-30123456-3", "+54 9 11 4321-5678"
 POLICY_DOC = (f"El contacto para reclamos de facturación es Laura Giménez ({EMAIL}), teléfono {PHONE}. "
@@ -60,14 +58,9 @@ def test_redact_on_output_masks_the_answer_the_log_and_the_llm_request(conn, ten
     policy("redact_on_output")
     doc = ingest(conn, POLICY_DOC, "Reclamos", tenant=tenant)
     assert EMAIL in conn.execute("SELECT content FROM rag.documents WHERE id = %s", (doc,)).fetchone()["content"]
-    with FakeOpenAI() as llm:
-        llm.responder = lambda body: (f"Los reclamos se presentan dentro de los 10 días hábiles [1].")
-        use_endpoint(conn, "pii-chat", llm.base_url, model="m")
-        try:
-            r = conn.execute("SELECT rag.answer(%s, tenant => %s) AS a", (QUESTION, tenant)).fetchone()["a"]
-        finally:
-            conn.execute("RESET rag.llm_endpoint")
-            conn.execute("SELECT rag.unregister_endpoint('pii-chat')")
+    with loopback_chat(conn, "pii-chat", model="m") as llm:
+        llm.reply = "Los reclamos se presentan dentro de los 10 días hábiles [1]."
+        r = conn.execute("SELECT rag.answer(%s, tenant => %s) AS a", (QUESTION, tenant)).fetchone()["a"]
         sent = json.dumps(llm.requests[-1]["body"]["messages"], ensure_ascii=False)
     assert "10 días" in r["answer"]
     for value in (EMAIL, CUIT, PHONE):
