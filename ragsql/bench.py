@@ -7,7 +7,8 @@ English, fixed seed):
   3. the same model's standalone encode rate on the same texts, and
   4. a naive client-side loop: one embed call and one INSERT per chunk;
   5. rag.search latency p50/p95 with a warm backend (query embedding included);
-  6. a fresh backend's first-call latency and memory after the model loads.
+  6. a fresh backend's first-call latency and memory after the model loads;
+  7. rag.answer (extractive, hybrid) p50/p95 per stage, as its timings_ms reports.
 
     python -m ragsql.bench [--chunks N] [--model NAME] [--workers W]
 """
@@ -99,6 +100,7 @@ def main(argv=None):
                     help="chunks (a prefix of the same texts) for the standalone encode rate")
     ap.add_argument("--naive", type=int, default=300, help="chunks for the naive client loop")
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--answers", type=int, default=100, help="questions for the answer path per stage")
     args = ap.parse_args(argv)
     url = database_url()
     conn = db.connect()
@@ -188,6 +190,15 @@ def main(argv=None):
             t = time.perf_counter()
             c.execute("SELECT rag.embed(%s, %s)", (q, model["name"])).fetchone()
             qtimes.append((time.perf_counter() - t) * 1000)
+        # -- 7. the answer path per stage (extractive, hybrid), as rag.answer reports it
+        stages = {}
+        for q in qs[:args.answers]:
+            t = time.perf_counter()
+            timings = c.execute("SELECT rag.answer(%s, tenant => %s, model => %s) -> 'timings_ms'",
+                                (q, TENANT, model["name"])).fetchone()[0]
+            timings["client_ms"] = (time.perf_counter() - t) * 1000
+            for stage, ms in timings.items():
+                stages.setdefault(stage, []).append(ms)
 
     print()
     print(f"corpus                         {n_chunks} chunks in {args.chunks} documents")
@@ -201,6 +212,10 @@ def main(argv=None):
         print(f"rag.search {mode:7} k=10         p50 {pct(times, 50):6.1f} ms   p95 {pct(times, 95):6.1f} ms"
               + ("   (target p95 <= 50 ms)" if mode == "hybrid" else ""))
     print(f"query embedding alone          p50 {pct(qtimes, 50):6.1f} ms")
+    print(f"rag.answer (extractive, hybrid), {args.answers} questions, per stage:")
+    for stage, times in stages.items():
+        print(f"  {stage:28} p50 {pct(times, 50):6.1f} ms   p95 {pct(times, 95):6.1f} ms"
+              + ("   (target p95 <= 100 ms)" if stage == "client_ms" else ""))
     print(f"fresh backend: first embed {first_ms:.0f} ms, second {second_ms:.1f} ms; "
           + (f"RSS {before:.0f} MB -> {after:.0f} MB (+{after - before:.0f} MB)" if before and after
              else "RSS not readable (server on another host)"))

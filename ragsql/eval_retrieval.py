@@ -1,6 +1,7 @@
 """Retrieval quality on XQuAD: recall@1, recall@5, MRR and nDCG@10 of the gold
 paragraph for vector-only, text-only and hybrid search, Spanish and English,
-for every offline embedding model.
+for every offline embedding model; and cross-lingual (lang "es>en": Spanish
+questions over the English paragraphs, and "en>es") with the active model.
 
 A loop over the product's own evaluation: each row of the table is one
 rag.run_evaluation run of the set xquad-<lang> (k => 20: the rank is the
@@ -37,8 +38,12 @@ def main(argv=None):
     # (IDF) are over all tenants, so in a new database the Spanish runs see
     # the same ones as the English runs.
     sets = {lang: xquad.ensure_set(conn, path, lang, models=OFFLINE_MODELS) for lang in xquad.LANGS}
+    # Cross-lingual (XQuAD is parallel): each language's questions over the
+    # other language's paragraphs, with the active model.
+    sets.update({f"{q}>{d}": xquad.ensure_set(conn, path, q, doc_lang=d) for q, d in (("es", "en"), ("en", "es"))})
     for lang, name in sets.items():
-        for mode, model in RUNS:
+        runs = RUNS if ">" not in lang else [("text", None), ("vector", active), ("hybrid", active)]
+        for mode, model in runs:
             run_id = run(conn, name, f"retrieval: {mode} {model or ''}".rstrip(), mode=mode, model=model, k=K,
                          max_cases=args.limit)
             row = conn.execute(f"SELECT {', '.join(FIGURES)} FROM rag.eval_run_metrics WHERE run_id = %s",
@@ -47,9 +52,9 @@ def main(argv=None):
     cases = sorted({m["cases"] for m in results.values()})
     print(f"\nXQuAD retrieval, gold paragraph among the top distinct documents "
           f"({'/'.join(map(str, cases))} questions per language; active model: {active})\n")
-    print(f"{'lang':4} {'mode':7} {'embedding model':22} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'nDCG@10':>8} {'ms/q':>6}")
+    print(f"{'lang':5} {'mode':7} {'embedding model':22} {'R@1':>6} {'R@5':>6} {'MRR':>6} {'nDCG@10':>8} {'ms/q':>6}")
     for (lang, mode, model), m in results.items():
-        print(f"{lang:4} {mode:7} {model:22} {m['recall_at_1']:6.3f} {m['recall_at_5']:6.3f} {m['mrr']:6.3f}"
+        print(f"{lang:5} {mode:7} {model:22} {m['recall_at_1']:6.3f} {m['recall_at_5']:6.3f} {m['mrr']:6.3f}"
               f" {m['ndcg_at_10']:8.3f} {m['retrieval_p50_ms']:6.1f}")
     print("\nms/q: median rag.search time per question inside the database (retrieval_p50_ms);"
           " figures: rag.eval_run_metrics, run ids "

@@ -55,17 +55,22 @@ def ensure_loaded(conn, path, lang, models=()):
     return tenant, paragraphs, questions
 
 
-def ensure_set(conn, path, lang, models=()):
+def ensure_set(conn, path, lang, models=(), doc_lang=None):
     """The evaluation set xquad-<lang> (rag.eval_sets / rag.eval_cases): one
     case per question, in file order, asked against tenant xquad_<lang>, the
     gold paragraph's document as the relevant one and the first answer as the
-    reference. Loads and embeds the corpus first (ensure_loaded, with any
-    extra `models`). Returns the set's name."""
-    tenant, _, questions = ensure_loaded(conn, path, lang, models=models)
-    name = f"xquad-{lang}"
+    reference. With `doc_lang` (cross-lingual, XQuAD being parallel): the
+    questions of `lang` asked against the paragraphs of `doc_lang`, set
+    xquad-<lang>-over-<doc_lang>. Loads and embeds the corpus first
+    (ensure_loaded, with any extra `models`). Returns the set's name."""
+    doc_lang = doc_lang or lang
+    tenant, _, _ = ensure_loaded(conn, path, doc_lang, models=models)
+    _, questions = load(path, lang)
+    name = f"xquad-{lang}" if doc_lang == lang else f"xquad-{lang}-over-{doc_lang}"
+    what = (f"XQuAD {lang}" if doc_lang == lang else f"XQuAD {lang} questions over the {doc_lang} paragraphs")
     set_id = conn.execute("INSERT INTO rag.eval_sets (name, description) VALUES (%s, %s)"
                           " ON CONFLICT (name) DO UPDATE SET description = excluded.description RETURNING id",
-                          (name, f"XQuAD {lang} (Artetxe et al. 2019, CC BY-SA 4.0): 1,190 questions, "
+                          (name, f"{what} (Artetxe et al. 2019, CC BY-SA 4.0): 1,190 questions, "
                                  "gold paragraph and answer span")).fetchone()[0]
     have = conn.execute("SELECT count(*) FROM rag.eval_cases WHERE set_id = %s", (set_id,)).fetchone()[0]
     if have < len(questions):

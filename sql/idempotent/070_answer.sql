@@ -55,7 +55,8 @@ SELECT l.id, l.asked_at, l.asked_by, l.tenant, l.question, l.answer, l.supported
        (l.timings_ms ->> 'retrieval_ms')::float8 AS retrieval_ms,
        (l.timings_ms ->> 'generation_ms')::float8 AS generation_ms,
        (l.timings_ms ->> 'total_ms')::float8 AS total_ms,
-       l.error
+       l.error,
+       (l.timings_ms ->> 'support_ms')::float8 AS support_ms
 FROM rag.answer_log l;
 
 CREATE OR REPLACE VIEW rag.answer_latency WITH (security_invoker = true) AS
