@@ -64,9 +64,12 @@ eval-retrieval: migrate
 	$(PY) -m ragsql.eval_retrieval --data $(SHARED)/data/xquad
 
 # Evaluation kept in the database (rag.eval_*): XQuAD runs per retrieval
-# mode and generator; uses the local LLM when `make llm` is running.
+# mode and generator, then the real-documents set (data/real_docs) over
+# files every Debian machine has; both use the local LLM when `make llm` is
+# running.
 eval: migrate
 	$(PY) -m ragsql.eval --data $(SHARED)/data/xquad
+	$(PY) -m ragsql.eval_real --split all $$(bash scripts/llm.sh status | grep -q running && echo --llm)
 
 # The intent parser on the golden set (data/): accuracy, coverage, rejection.
 eval-intents: migrate
