@@ -35,14 +35,15 @@ def cmd_ingest(args, conn=None):
     conn = conn or db.connect()
     files = list(readers.iter_files(args.paths))
     if not files:
-        print("no supported files found (.md .txt .html .pdf)", file=sys.stderr)
+        print("no readable files found (.md .txt .html .pdf, or text, HTML or PDF without an extension)",
+              file=sys.stderr)
         return 1
     from tqdm import tqdm
     new, dup, failed = 0, 0, []
     before = conn.execute("SELECT count(*) FROM rag.documents").fetchone()[0]
     for path in tqdm(files, desc="reading", unit="file", disable=not args.progress):
         try:
-            title, text, meta = readers.read_file(path)
+            title, text, meta = readers.read_file(path, getattr(args, "format", None))
             db.ingest(conn, text, title=title, metadata=meta, tenant=args.tenant, source=str(path))
         except (readers.UnsupportedFile, psycopg.Error, OSError) as exc:
             failed.append((path, str(exc).splitlines()[0]))
@@ -130,9 +131,12 @@ def cmd_demo(args):
 def main(argv=None):
     p = argparse.ArgumentParser(prog="python -m ragsql", description="ragsql: RAG from SQL")
     sub = p.add_subparsers(dest="cmd", required=True)
-    s = sub.add_parser("ingest", help="load .md/.txt/.html/.pdf files or folders")
+    s = sub.add_parser("ingest", help="load .md/.txt/.html/.pdf files or folders (files without an extension"
+                                      " by their content)")
     s.add_argument("paths", nargs="+")
     s.add_argument("--tenant", default="default")
+    s.add_argument("--format", choices=["md", "txt", "html", "pdf"], default=None,
+                   help="read every file as this format, whatever its name")
     s.add_argument("--no-progress", dest="progress", action="store_false")
     s = sub.add_parser("ask", help="answer a question with citations")
     s.add_argument("question")

@@ -1,15 +1,59 @@
-"""Turn files into (title, text) for ingestion: .md, .txt, .html/.htm, .pdf."""
+"""Turn files into (title, text) for ingestion: Markdown, plain text, HTML
+and PDF. The format comes from the extension when it names one, else from
+the content (a licence file has none; "Apache-2.0" has a version, not an
+extension), or is forced by the caller."""
 from html.parser import HTMLParser
 import re
 from pathlib import Path
 
 _MD_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
 
-SUPPORTED = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
+FORMATS = {".md": "md", ".markdown": "md", ".txt": "txt", ".html": "html", ".htm": "html", ".pdf": "pdf"}
+SUPPORTED = set(FORMATS)
+_SNIFF_BYTES = 8192
+_HTML_START = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body)\b", re.I | re.S)
+_MD_MARKS = re.compile(r"^(#{1,6} \S|```|[=-]{3,}\s*$)", re.M)
 
 
 class UnsupportedFile(ValueError):
     pass
+
+
+def detect_format(path, forced=None):
+    """'md', 'txt', 'html' or 'pdf' for a file: `forced` when given, else its
+    extension when it is a known one, else its first bytes (PDF and HTML by
+    their opening, Markdown by headings or fences, else text when it decodes
+    as UTF-8 with no NUL byte). Raises UnsupportedFile for anything else."""
+    path = Path(path)
+    if forced:
+        fmt = FORMATS.get("." + forced.lower().lstrip("."))
+        if fmt is None:
+            raise UnsupportedFile(f"unknown format {forced!r}; one of: md, txt, html, pdf")
+        return fmt
+    if path.suffix.lower() in FORMATS:
+        return FORMATS[path.suffix.lower()]
+    with open(path, "rb") as f:
+        head = f.read(_SNIFF_BYTES)
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if _HTML_START.match(head):
+        return "html"
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        cut_short = len(head) == _SNIFF_BYTES and exc.start >= len(head) - 3  # a character cut by the sample
+        if not cut_short:
+            raise _binary(path) from None
+        text = head[:exc.start].decode("utf-8")
+    if "\x00" in text:
+        raise _binary(path)
+    return "md" if _MD_MARKS.search(text) else "txt"
+
+
+def _binary(path):
+    return UnsupportedFile(f"{path}: unsupported file type {path.suffix or '(no extension)'}: binary content, not"
+                           " text, HTML or PDF; supported: .md .txt .html .pdf, and text, HTML or PDF files"
+                           " without an extension")
 
 
 class _HTMLText(HTMLParser):
@@ -50,33 +94,32 @@ def _clean(text):
     return "\n\n".join(p for p in paras if p)
 
 
-def read_file(path):
+def read_file(path, forced_format=None):
     """Returns (title, text, metadata)."""
     path = Path(path)
-    ext = path.suffix.lower()
-    meta = {"file": path.name, "format": ext.lstrip(".")}
-    if ext not in SUPPORTED:
-        raise UnsupportedFile(f"{path}: unsupported file type {ext or '(none)'}; "
-                              f"supported: {', '.join(sorted(SUPPORTED))}")
-    if ext == ".pdf":
+    fmt = detect_format(path, forced_format)
+    meta = {"file": path.name, "format": fmt}
+    stem = path.stem if path.suffix.lower() in FORMATS else path.name
+    if fmt == "pdf":
         from pypdf import PdfReader
         reader = PdfReader(str(path))
         pages = [(p.extract_text() or "") for p in reader.pages]
         meta["pages"] = len(pages)
-        title = (reader.metadata.title if reader.metadata and reader.metadata.title else None) or path.stem
+        title = (reader.metadata.title if reader.metadata and reader.metadata.title else None) or stem
         return title, _clean("\n\n".join(pages)), meta
     raw = path.read_text(encoding="utf-8", errors="replace")
-    if ext in (".html", ".htm"):
+    if fmt == "html":
         p = _HTMLText()
         p.feed(raw)
-        return (" ".join(p.title.split()) or path.stem), _clean("".join(p.parts)), meta
-    title = path.stem.replace("_", " ").replace("-", " ")
-    if ext in (".md", ".markdown"):
+        return (" ".join(p.title.split()) or stem), _clean("".join(p.parts)), meta
+    default_title = stem.replace("_", " ").replace("-", " ")
+    title = default_title
+    if fmt == "md":
         lines = []
         for line in raw.splitlines():
             m = _MD_HEADING.match(line)
             if m:
-                if m.group(1) == "#" and title == path.stem.replace("_", " ").replace("-", " "):
+                if m.group(1) == "#" and title == default_title:
                     title = m.group(2).strip()
                 # a heading is a paragraph of its own
                 lines.extend(["", m.group(2).strip(), ""])
@@ -86,10 +129,20 @@ def read_file(path):
     return title, _clean(raw), meta
 
 
+def _readable(path):
+    try:
+        detect_format(path)
+        return True
+    except (UnsupportedFile, OSError):
+        return False
+
+
 def iter_files(paths):
+    """The files named, and the readable files under the folders named (by
+    extension, or by content for files without a known extension)."""
     for p in map(Path, paths):
         if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUPPORTED)
+            yield from sorted(f for f in p.rglob("*") if f.is_file() and _readable(f))
         elif p.exists():
             yield p
         else:

@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from ragsql.readers import read_file
 
 from .conftest import ROOT
@@ -76,3 +78,30 @@ def test_cli_reports_empty_unsupported_and_missing_files(db_url, tenant, tmp_pat
     assert "must not be empty" in r.stderr and "unsupported file type .png" in r.stderr
     r = run_cli(db_url, "ingest", str(tmp_path / "missing.md"))
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "no such file" in r.stderr
+
+
+def test_files_without_a_known_extension_are_read_by_their_content(tmp_path):
+    from ragsql.readers import UnsupportedFile, detect_format, iter_files
+    licence = tmp_path / "Apache-2.0"  # a version, not an extension
+    licence.write_text("                                 Apache License\n                           Version 2.0\n\n"
+                       "   TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION\n")
+    (tmp_path / "GPL-3").write_text("GNU GENERAL PUBLIC LICENSE\nVersion 3, 29 June 2007\n")
+    (tmp_path / "page").write_text("<!DOCTYPE html><html><head><title>Ayuda</title></head><body><p>Hola.</p></body>")
+    (tmp_path / "README").write_text("Intro\n=====\n\nSome text.\n")
+    make_pdf(tmp_path / "manual", "Keep the cold room below 4 degrees.")
+    (tmp_path / "blob").write_bytes(b"\x00\x01\x02binary\xff\xfe" * 50)
+    assert [detect_format(tmp_path / n) for n in ("Apache-2.0", "GPL-3", "page", "README", "manual")] == \
+        ["txt", "txt", "html", "md", "pdf"]
+    with pytest.raises(UnsupportedFile, match="binary content"):
+        read_file(tmp_path / "blob")
+    title, text, meta = read_file(licence)
+    assert title == "Apache 2.0" and "TERMS AND CONDITIONS" in text and meta["format"] == "txt"
+    title, text, meta = read_file(tmp_path / "page")
+    assert title == "Ayuda" and text == "Hola." and meta["format"] == "html"
+    assert "Keep the cold room below 4 degrees" in read_file(tmp_path / "manual")[1]
+    # a folder yields every readable file, extension or not, and skips the binary one
+    assert sorted(p.name for p in iter_files([tmp_path])) == ["Apache-2.0", "GPL-3", "README", "manual", "page"]
+    # a forced format wins over the name and the content
+    assert read_file(tmp_path / "page", "txt")[2]["format"] == "txt"
+    with pytest.raises(UnsupportedFile, match="unknown format"):
+        read_file(licence, "docx")
