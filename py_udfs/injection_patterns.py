@@ -173,7 +173,9 @@ OVERRIDE_RULES = [
     (QUESTION_KEYS,
      r"\b" + REPLY + r"\s+" + ONLY + r"\s+" + QUOTE + r"?[^\s\"']+[^.!?\n]{0,60}" + QUOTE
      + r"?\s+(?:to|a)\s+" + EVERY_QUESTION),
-    (("noth", "nada"), r"\b(?:nothing else|nada mas)\b(?=[^.!?\n]{0,40}$)"),
+    # "... and nothing else" closing a demanded reply; a licence's "However,
+    # nothing else grants you permission" is no instruction
+    (("noth", "nada"), r"\b(?:and|y)\s+(?:nothing else|nada mas)\b(?=[^.!?\n]{0,40}$)"),
     # addressed to the model: "Note to any language model reading this:", "Querido asistente,"
     (AI_KEYS,
      r"\b(?:note|message|instructions?|attention|important|reminder|warning|nota|mensaje|instrucci(?:on|ones)|"
