@@ -35,14 +35,21 @@ def answer_language(question):
     return lang if lang in REFUSAL else "en"
 
 
+def _is_question(sentence):
+    """A question is no answer: an FAQ heading or a table-of-contents line that
+    repeats the question would otherwise be quoted, and count as support."""
+    s = sentence.rstrip(" \"'”»)")
+    return s.endswith("?")
+
+
 def _sentences(sources):
-    """(n, sentence) for the sentences an answer may quote: not headings or
-    fragments, and none that carries an injection finding."""
+    """(n, sentence) for the sentences an answer may quote: not headings,
+    fragments or questions, and none that carries an injection finding."""
     out = []
     for n, src in enumerate(sources, start=1):
         findings = guardrails.findings_of(src["content"])
         for _, _, s, flagged in guardrails.flagged_sentences(src["content"], findings):
-            if len(s.split()) >= 5 and not flagged:
+            if len(s.split()) >= 5 and not flagged and not _is_question(s):
                 out.append((n, guardrails.neutralize(s)))
     return out
 

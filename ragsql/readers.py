@@ -56,16 +56,40 @@ def _binary(path):
                            " without an extension")
 
 
+# Page furniture, not content: navigation bars ("Next: ... Previous: ...
+# Up:" in Texinfo and DocBook pages), tables of contents, site headers,
+# footers and sidebars.
+_FURNITURE_TAGS = {"nav", "header", "footer", "aside"}
+_FURNITURE_CLASSES = {"header", "nav-panel", "navheader", "navfooter", "navigation", "navbar", "contents",
+                      "toc", "mini-toc", "menu", "breadcrumb", "breadcrumbs", "sidebar", "footer", "shortcontents"}
+_FURNITURE_ROLES = {"navigation", "banner", "contentinfo", "complementary"}
+
+
+def _is_furniture(tag, attrs):
+    attrs = dict(attrs)
+    classes = set((attrs.get("class") or "").lower().split())
+    return (tag in _FURNITURE_TAGS or bool(classes & _FURNITURE_CLASSES)
+            or (attrs.get("role") or "").lower() in _FURNITURE_ROLES or (attrs.get("id") or "").lower() == "toc")
+
+
 class _HTMLText(HTMLParser):
     _SKIP = {"script", "style", "noscript", "template"}
-    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "pre"}
+    _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "pre",
+              "dt", "dd"}
+    _VOID = {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
 
     def __init__(self):
         super().__init__()
         self.parts, self.title, self._skip, self._in_title = [], "", 0, False
+        self._furniture = None  # (tag, depth) of the furniture element being skipped
 
     def handle_starttag(self, tag, attrs):
-        if tag in self._SKIP:
+        if self._furniture:
+            if tag == self._furniture[0]:
+                self._furniture = (tag, self._furniture[1] + 1)
+        elif tag not in self._VOID and _is_furniture(tag, attrs):
+            self._furniture = (tag, 1)
+        elif tag in self._SKIP:
             self._skip += 1
         elif tag == "title":
             self._in_title = True
@@ -73,7 +97,11 @@ class _HTMLText(HTMLParser):
             self.parts.append("\n\n")
 
     def handle_endtag(self, tag):
-        if tag in self._SKIP and self._skip:
+        if self._furniture:
+            if tag == self._furniture[0]:
+                depth = self._furniture[1] - 1
+                self._furniture = (tag, depth) if depth else None
+        elif tag in self._SKIP and self._skip:
             self._skip -= 1
         elif tag == "title":
             self._in_title = False
@@ -81,7 +109,7 @@ class _HTMLText(HTMLParser):
             self.parts.append("\n\n")
 
     def handle_data(self, data):
-        if self._skip:
+        if self._skip or self._furniture:
             return
         if self._in_title:
             self.title += data

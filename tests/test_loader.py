@@ -105,3 +105,16 @@ def test_files_without_a_known_extension_are_read_by_their_content(tmp_path):
     assert read_file(tmp_path / "page", "txt")[2]["format"] == "txt"
     with pytest.raises(UnsupportedFile, match="unknown format"):
         read_file(licence, "docx")
+
+
+def test_html_page_furniture_is_left_out(tmp_path):
+    (tmp_path / "page.html").write_text(
+        "<html><head><title>Time</title></head><body>"
+        "<div class=\"header\"><p>Next: <a href=\"#a\">Resource</a>, Previous: <a href=\"#b\">Intro</a></p></div>"
+        "<nav><ul><li>Home</li><li>Docs</li></ul></nav>"
+        "<div class=\"contents\"><ul><li>1 Measuring Program Resource Use</li></ul></div>"
+        "<div class=\"chapter\"><h2>Resource use</h2><p>The time command runs another program.</p>"
+        "<div class=\"example\"><pre>time -v ls</pre></div></div>"
+        "<footer>Copyright and site links</footer></body></html>")
+    title, text, _ = read_file(tmp_path / "page.html")
+    assert text == "Resource use\n\nThe time command runs another program.\n\ntime -v ls"
