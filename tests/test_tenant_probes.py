@@ -40,6 +40,7 @@ def world(db_url):
         # work still queued for B: A's queue worker must leave it alone
         ingest(c, "Nota pendiente: zafiro revisa el presupuesto el lunes.", "Pendiente", tenant=t["b"], sync=False)
         c.execute("SELECT rag.refresh_text_stats()")
+        c.execute("SELECT rag.set_pii_policy(%s, 'redact_on_output')", (t["b"],))
         for k in ("a", "b"):
             c.execute(f'CREATE ROLE "{roles[k]}" LOGIN IN ROLE rag_user')
             c.execute("SELECT rag.grant_tenant(%s, %s)", (roles[k], t[k]))
@@ -55,6 +56,7 @@ def world(db_url):
         chunk_b = c.execute("SELECT id FROM rag.chunks WHERE document_id = %s", (docs["b"],)).fetchone()["id"]
         yield {"tenants": t, "roles": roles, "docs": docs, "chunk_b": chunk_b, "set_id": set_id}
         c.execute("DELETE FROM rag.eval_sets WHERE id = %s", (set_id,))
+        c.execute("DELETE FROM rag.tenant_policies WHERE tenant = %s", (t["b"],))
         for k in ("a", "b"):
             c.execute("SELECT rag.revoke_tenant(%s, %s)", (roles[k], t[k]))
             c.execute("DELETE FROM rag.answer_log WHERE asked_by = %s", (roles[k],))
@@ -82,6 +84,7 @@ def fingerprint_b(c, world):
         "grants": ("SELECT md5(string_agg(x::text, '|' ORDER BY role_name)) FROM rag.tenant_access x"
                    " WHERE tenant = %s", t),
         "stats": ("SELECT md5(string_agg(x::text, '|' ORDER BY lexeme)) FROM rag.text_stats x WHERE tenant = %s", t),
+        "policy": ("SELECT md5(string_agg(x::text, '|')) FROM rag.tenant_policies x WHERE tenant = %s", t),
     }
     with c.cursor(row_factory=psycopg.rows.tuple_row) as cur:
         return {k: cur.execute(sql, (arg,)).fetchone()[0] for k, (sql, arg) in q.items()}
@@ -168,6 +171,12 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
                              (word,)).fetchone()["n"]
             if not mine and idf != nowhere:
                 leaks.append(("oracle: text statistics", word, tenant, idf, nowhere))
+        # B's PII policy: naming B tells A nothing a made-up tenant would not
+        counts["oracle: PII policy"] += 1
+        modes = [c.execute("SELECT rag._pii_mode(%s) AS m", (name,)).fetchone()["m"]
+                 for name in (t["b"], "no_such_tenant_" + t["a"])]
+        if modes[0] != modes[1]:
+            leaks.append(("oracle: PII policy", modes))
         for fn in ("rag.monitor_answers()", "rag.monitor_intents()", "rag.monitor_corpus()"):
             blocked("function: monitoring", c, f"SELECT * FROM {fn}")
         c.execute("SET rag.session_id = 'b-session'")  # B's conversation: A must not continue it

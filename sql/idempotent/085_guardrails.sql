@@ -51,16 +51,18 @@ from py_udfs.pg import guardrails
 return guardrails.screen_document(plpy, content, title, mask)
 $py$;
 
--- The PII policy that applies to a request: the tenant's when one is named,
--- else the strictest among the caller's tenants (a question without a tenant
--- may reach any of them). Read as the owner: the policy is not a secret, and
--- a caller must not escape it by hiding the row.
+-- The PII policy that applies to a request: the named tenant's when the
+-- caller may see it, else the strictest among the caller's tenants (a
+-- question without a tenant may reach any of them; naming a tenant one may
+-- not see tells nothing about its policy). Read as the owner, so a caller
+-- cannot escape the policy by hiding its row.
 CREATE OR REPLACE FUNCTION rag._pii_mode(tenant text) RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT CASE
-        WHEN _pii_mode.tenant IS NOT NULL THEN
+        WHEN _pii_mode.tenant IS NOT NULL
+             AND (rag.caller_is_dba() OR _pii_mode.tenant = ANY (rag.caller_tenants())) THEN
             coalesce((SELECT p.pii FROM rag.tenant_policies p WHERE p.tenant = _pii_mode.tenant), 'off')
         WHEN EXISTS (SELECT 1 FROM rag.tenant_policies p
                       WHERE p.pii <> 'off' AND (rag.caller_is_dba() OR p.tenant = ANY (rag.caller_tenants())))
