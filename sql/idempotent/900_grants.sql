@@ -3,8 +3,8 @@
 -- dropped and recreated, grants repeat harmlessly.
 
 -- Row-level security: tenants see their own documents, chunks, vectors,
--- queued work, text statistics and PII policies; a role sees its own tenant grants,
--- answers, intent calls and conversation turns.
+-- queued work, text statistics and PII policies; a role sees its own tenant
+-- grants, answers, intent calls and conversation turns.
 DROP POLICY IF EXISTS tenant_isolation ON rag.documents;
 CREATE POLICY tenant_isolation ON rag.documents
     USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
