@@ -143,18 +143,36 @@ def read_file(path, forced_format=None):
     default_title = stem.replace("_", " ").replace("-", " ")
     title = default_title
     if fmt == "md":
-        lines = []
-        for line in raw.splitlines():
-            m = _MD_HEADING.match(line)
-            if m:
-                if m.group(1) == "#" and title == default_title:
-                    title = m.group(2).strip()
-                # a heading is a paragraph of its own
-                lines.extend(["", m.group(2).strip(), ""])
-            else:
-                lines.append(line)
-        raw = "\n".join(lines)
+        title, raw = _markdown(raw, default_title)
     return title, _clean(raw), meta
+
+
+_FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n(?:---|\.\.\.)\s*\n", re.S)
+_SETEXT_RULE = re.compile(r"^(=+|-+)\s*$")
+
+
+def _markdown(raw, default_title):
+    """(title, text): YAML front matter dropped; each heading, '#' style or
+    underlined with '===' / '---', a paragraph of its own; the first
+    top-level heading is the title."""
+    title = default_title
+    lines = _FRONT_MATTER.sub("", raw, count=1).splitlines()
+    out = []
+    for i, line in enumerate(lines):
+        m = _MD_HEADING.match(line)
+        underline = i + 1 < len(lines) and _SETEXT_RULE.match(lines[i + 1]) and line.strip() \
+            and not _SETEXT_RULE.match(line)
+        if m or underline:
+            text = m.group(2).strip() if m else line.strip()
+            top = (m.group(1) == "#") if m else lines[i + 1].lstrip().startswith("=")
+            if top and title == default_title:
+                title = text
+            out.extend(["", text, ""])  # a heading is a paragraph of its own
+        elif _SETEXT_RULE.match(line):
+            continue  # a heading's underline or a horizontal rule: no text
+        else:
+            out.append(line)
+    return title, "\n".join(out)
 
 
 def _readable(path):

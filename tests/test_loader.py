@@ -118,3 +118,11 @@ def test_html_page_furniture_is_left_out(tmp_path):
         "<footer>Copyright and site links</footer></body></html>")
     title, text, _ = read_file(tmp_path / "page.html")
     assert text == "Resource use\n\nThe time command runs another program.\n\ntime -v ls"
+
+
+def test_markdown_underlined_headings_and_front_matter(tmp_path):
+    (tmp_path / "README.md").write_text("---\nlayout: page\ntitle: ignored\n---\nZstandard tests\n===============\n\n"
+                                        "Intro text.\n\nFuzzing\n-------\nRun the fuzzers nightly.\n\n---\n\nEnd.\n")
+    title, text, _ = read_file(tmp_path / "README.md")
+    assert title == "Zstandard tests"
+    assert text == "Zstandard tests\n\nIntro text.\n\nFuzzing\n\nRun the fuzzers nightly.\n\nEnd."
