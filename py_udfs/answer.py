@@ -10,7 +10,7 @@ import secrets
 import time
 from pathlib import Path
 
-from . import guardrails, llm
+from . import guardrails, llm, source_guard
 from .grounding import statement_supported
 from .textutil import content_terms, detect_language, split_sentences
 
@@ -47,10 +47,10 @@ def _sentences(sources):
     fragments or questions, and none that carries an injection finding."""
     out = []
     for n, src in enumerate(sources, start=1):
-        findings = guardrails.findings_of(src["content"])
-        for _, _, s, flagged in guardrails.flagged_sentences(src["content"], findings):
+        findings = source_guard.findings_of(src["content"])
+        for _, _, s, flagged in source_guard.flagged_sentences(src["content"], findings):
             if len(s.split()) >= 5 and not flagged and not _is_question(s):
-                out.append((n, guardrails.neutralize(s)))
+                out.append((n, source_guard.neutralize(s)))
     return out
 
 
@@ -58,17 +58,17 @@ def _withheld(sources):
     """(how many source sentences carry a finding, their kinds)."""
     n, kinds = 0, set()
     for src in sources:
-        findings = guardrails.findings_of(src["content"])
+        findings = source_guard.findings_of(src["content"])
         if findings:
             kinds.update(f["kind"] for f in findings)
-            n += sum(flagged for *_, flagged in guardrails.flagged_sentences(src["content"], findings))
+            n += sum(flagged for *_, flagged in source_guard.flagged_sentences(src["content"], findings))
     return n, sorted(kinds)
 
 
 def _clean_content(src, marker=" "):
     """A source's text without its flagged sentences: what may support or
     be shown."""
-    return guardrails.withhold_flagged(src["content"], guardrails.findings_of(src["content"]), marker)[0]
+    return source_guard.withhold_flagged(src["content"], source_guard.findings_of(src["content"]), marker)[0]
 
 
 def score_sentences(question, sources, embed):
@@ -119,7 +119,7 @@ def generate(cfg, question, sources, lang):
     ask = "Pregunta" if lang == "es" else "Question"
     text = llm.chat(cfg, [{"role": "system", "content": system},
                           {"role": "user",
-                           "content": f"{label}:\n{guardrails.fence_sources(shown, nonce)}\n\n{ask}: {question}"}],
+                           "content": f"{label}:\n{source_guard.fence_sources(shown, nonce)}\n\n{ask}: {question}"}],
                     max_tokens=150)
     return clean_citations(text, len(sources))
 
@@ -135,7 +135,7 @@ def follows_planted_instruction(text, sources):
     markers itself, to embed an image, or to link anywhere the clean source
     text does not."""
     for src in sources:
-        payload = guardrails.echoed_payload(text, guardrails.planted_payloads(src["content"]))
+        payload = source_guard.echoed_payload(text, source_guard.planted_payloads(src["content"]))
         if payload:
             return f"it repeats {payload!r} from an instruction planted in a source"
     if guardrails.injection_findings(text):

@@ -12,8 +12,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from py_udfs import answer, guardrails
-from py_udfs.guardrails import fence_sources, injection_findings, neutralize, question_findings
+from py_udfs import answer, guardrails, source_guard
+from py_udfs.guardrails import injection_findings, question_findings
+from py_udfs.source_guard import fence_sources, neutralize
 from py_udfs.textutil import content_terms, split_sentences
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "guardrails"
@@ -239,8 +240,8 @@ def test_sentences_are_the_same_as_before_for_ordinary_text():
     text = ("Primera frase con cinco palabras o más.\n\nSegunda   frase,\ncon saltos de línea. "
             "Tercera frase corta aquí.")
     old = [s for para in text.split("\n\n") for s in split_sentences(" ".join(para.split()))]
-    assert [s for _, _, s in guardrails.sentence_spans(text)] == old
-    for start, end, s in guardrails.sentence_spans(text):
+    assert [s for _, _, s in source_guard.sentence_spans(text)] == old
+    for start, end, s in source_guard.sentence_spans(text):
         assert " ".join(text[start:end].split()) == s
 
 
@@ -342,7 +343,7 @@ def test_every_planted_document_is_flagged_and_its_payload_known():
     docs = {d["id"]: d for d in load("planted_corpus.jsonl")}
     for d in docs.values():
         assert d["kind"] in kinds(injection_findings(d["text"]))
-        payloads = guardrails.planted_payloads(d["text"])
+        payloads = source_guard.planted_payloads(d["text"])
         assert any(p in d["payload"] or d["payload"] in p for p in payloads), (d["id"], payloads)
     for q in load("planted_questions.jsonl"):
         assert q["document_id"] in docs and q["payload"] == docs[q["document_id"]]["payload"]
@@ -354,7 +355,7 @@ def test_rule_keys_only_skip_rules_that_could_not_match(monkeypatch):
     texts = [i["text"] for name in ("documents_dev.jsonl", "questions_dev.jsonl", "documents_test.jsonl",
                                     "questions_test.jsonl", "planted_corpus.jsonl") for i in load(name)]
     fast = [(injection_findings(t), question_findings(t)) for t in texts]
-    monkeypatch.setattr(guardrails.patterns, "runnable", lambda rules, keys: [rx for _, rx in rules])
+    monkeypatch.setattr(guardrails.injection_rules, "runnable", lambda rules, keys: [rx for _, rx in rules])
     assert [(injection_findings(t), question_findings(t)) for t in texts] == fast
 
 
@@ -368,8 +369,8 @@ def test_hostile_input_takes_linear_time(text):
     t = time.perf_counter()
     findings = injection_findings(text)
     neutralize(text)
-    guardrails.withhold_flagged(text, findings)
-    guardrails.planted_payloads(text, findings)
+    source_guard.withhold_flagged(text, findings)
+    source_guard.planted_payloads(text, findings)
     assert time.perf_counter() - t < 3.0
 
 
