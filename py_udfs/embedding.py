@@ -13,6 +13,7 @@ _lock = threading.Lock()
 # One question is embedded by several steps of a call (search, rerank
 # signals, answer support): keep the last query vectors per backend.
 _query_cache = OrderedDict()
+_query_lock = threading.Lock()
 _QUERY_CACHE_SIZE = 256
 
 
@@ -100,6 +101,26 @@ def get_model(provider, ref, dimensions, query_prefix="", document_prefix=""):
         return _cache[key]
 
 
+def _query_key(model_row, texts, is_query):
+    """The query cache's key: one query text, per model and prefix (None: not cached)."""
+    if not is_query or len(texts) != 1:
+        return None
+    return (model_row["provider"], model_row["model_ref"], model_row.get("query_prefix", ""), texts[0])
+
+
+def cached_query_vectors(model_row, texts, is_query):
+    """encode()'s answer when it is in the query cache (no model work), else None."""
+    key = _query_key(model_row, texts, is_query)
+    if key is None:
+        return None
+    with _query_lock:  # read by the backend's thread, written by its model thread
+        hit = _query_cache.get(key)
+        if hit is None:
+            return None
+        _query_cache.move_to_end(key)
+        return hit.copy()
+
+
 def encode(model_row, texts, is_query=False, remote=None):
     """Embed texts with the model described by a rag.embedding_models row
     (a mapping). Returns an (n, dimensions) float32 array, L2-normalised.
@@ -108,13 +129,10 @@ def encode(model_row, texts, is_query=False, remote=None):
                       model_row.get("query_prefix", ""), model_row.get("document_prefix", ""))
     if not texts:
         return np.zeros((0, model_row["dimensions"]), dtype=np.float32)
-    key = None
-    if is_query and len(texts) == 1:
-        key = (model_row["provider"], model_row["model_ref"], model_row.get("query_prefix", ""), texts[0])
-        hit = _query_cache.get(key)
-        if hit is not None:
-            _query_cache.move_to_end(key)
-            return hit.copy()
+    key = _query_key(model_row, texts, is_query)
+    hit = cached_query_vectors(model_row, texts, is_query)
+    if hit is not None:
+        return hit
     if model_row["provider"] == "openai":
         vecs = model.encode(list(texts), is_query, remote)
     else:
@@ -126,9 +144,10 @@ def encode(model_row, texts, is_query=False, remote=None):
     norms[norms == 0] = 1.0
     vecs = vecs / norms
     if key is not None:
-        _query_cache[key] = vecs.copy()
-        if len(_query_cache) > _QUERY_CACHE_SIZE:
-            _query_cache.popitem(last=False)
+        with _query_lock:
+            _query_cache[key] = vecs.copy()
+            if len(_query_cache) > _QUERY_CACHE_SIZE:
+                _query_cache.popitem(last=False)
     return vecs
 
 

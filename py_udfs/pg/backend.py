@@ -192,8 +192,11 @@ def encode(plpy, row, texts, is_query):
     slice by slice on the model thread (a cancel stops it within POLL_S); a
     model failure is an SQL error naming the model."""
     import numpy as np
-    remote = embedding_endpoint(plpy) if row["provider"] == "openai" else None
     clean = [t or "" for t in texts]
+    cached = embedding.cached_query_vectors(row, clean, is_query)
+    if cached is not None:  # a repeated question: no model thread, no settings to read
+        return cached
+    remote = embedding_endpoint(plpy) if row["provider"] == "openai" else None
     parts = []
     for part in _slices(clean):
         try:
