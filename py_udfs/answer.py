@@ -11,8 +11,9 @@ import time
 from pathlib import Path
 
 from . import guardrails, llm, source_guard
+from .extractive import extractive, score_sentences
 from .grounding import statement_supported
-from .textutil import content_terms, detect_language, split_sentences
+from .textutil import detect_language, split_sentences
 
 REFUSAL = {
     "es": "No tengo información sobre eso en las fuentes provistas.",
@@ -35,25 +36,6 @@ def answer_language(question):
     return lang if lang in REFUSAL else "en"
 
 
-def _is_question(sentence):
-    """A question is no answer: an FAQ heading or a table-of-contents line that
-    repeats the question would otherwise be quoted, and count as support."""
-    s = sentence.rstrip(" \"'”»)")
-    return s.endswith("?")
-
-
-def _sentences(sources):
-    """(n, sentence) for the sentences an answer may quote: not headings,
-    fragments or questions, and none that carries an injection finding."""
-    out = []
-    for n, src in enumerate(sources, start=1):
-        findings = source_guard.findings_of(src["content"])
-        for _, _, s, flagged in source_guard.flagged_sentences(src["content"], findings):
-            if len(s.split()) >= 5 and not flagged and not _is_question(s):
-                out.append((n, source_guard.neutralize(s)))
-    return out
-
-
 def _withheld(sources):
     """(how many source sentences carry a finding, their kinds)."""
     n, kinds = 0, set()
@@ -71,24 +53,6 @@ def _clean_content(src, marker=" "):
     return source_guard.withhold_flagged(src["content"], source_guard.findings_of(src["content"]), marker)[0]
 
 
-def score_sentences(question, sources, embed):
-    """[(score, cosine, overlap, n, sentence)] best first. `embed(texts,
-    is_query)` returns normalised vectors."""
-    sents = _sentences(sources)
-    if not sents:
-        return []
-    q_terms = set(content_terms(question))
-    vecs = embed([question] + [s for _, s in sents], None)
-    qv, sv = vecs[0], vecs[1:]
-    cos = sv @ qv
-    scored = []
-    for (n, s), c in zip(sents, cos):
-        overlap = len(q_terms & set(content_terms(s))) / len(q_terms) if q_terms else 0.0
-        scored.append((float(c) + 0.15 * overlap, float(c), overlap, n, s))
-    scored.sort(key=lambda r: r[0], reverse=True)
-    return scored
-
-
 def is_supported(scored, min_cosine=None, min_cosine_with_overlap=None, min_overlap=None):
     """A source sentence is close enough to the question, or close and
     sharing enough of its content words."""
@@ -98,13 +62,6 @@ def is_supported(scored, min_cosine=None, min_cosine_with_overlap=None, min_over
     min_cw = MIN_COSINE_WITH_OVERLAP if min_cosine_with_overlap is None else min_cosine_with_overlap
     min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
     return any(c >= min_cosine or (o >= min_overlap and c >= min_cw) for _, c, o, _, _ in scored)
-
-
-def extractive(scored, max_sentences=2):
-    """Quote the best source sentences, each followed by its citation."""
-    best = scored[0][0]
-    picked = [r for r in scored[:max_sentences] if r[0] >= best - 0.05]
-    return " ".join(f"{s} [{n}]" for _, _, _, n, s in picked)
 
 
 def generate(cfg, question, sources, lang):
@@ -226,7 +183,7 @@ def compose(question, sources, embed, cfg, max_sources=5):
         timings["generation_ms"] = round((time.perf_counter() - t) * 1000, 2)
     if "answer" not in result:
         t = time.perf_counter()
-        result["answer"] = extractive(scored)
+        result["answer"] = extractive(scored, sources)
         timings["extractive_ms"] = round((time.perf_counter() - t) * 1000, 2)
     result["timings_ms"] = timings
     _note(result, notes)

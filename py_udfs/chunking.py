@@ -78,3 +78,47 @@ def chunk_text(text, max_chars=1000, overlap_chars=200):
     if cur and new_since_emit:
         chunks.append(render(cur))
     return chunks
+
+
+# The document text's structure marks: Markdown ATX headings give the section
+# path, a form feed starts a new page (the loader writes both; see
+# ragsql/readers.py). A '#' line inside a fenced code block is code.
+_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.+?)\s*#*\s*$")
+_FENCE = re.compile(r"^\s{0,3}(```|~~~)")
+
+
+def sections(text):
+    """[(heading path, page, body text)] in order: the text under each heading
+    (pages counted from 1 when the text has form feeds, else None). A heading
+    replaces those of its level and deeper in the path."""
+    paged = "\f" in (text or "")
+    out, path, page, body, fenced = [], [], 1 if paged else None, [], False
+
+    def flush():
+        if any(line.strip() for line in body):
+            out.append((tuple(h for _, h in path), page, "\n".join(body)))
+        body.clear()
+
+    for n_page, page_text in enumerate((text or "").split("\f")):
+        if n_page:
+            flush()
+            page += 1
+        for line in page_text.split("\n"):
+            if _FENCE.match(line):
+                fenced = not fenced
+            m = None if fenced else _HEADING.match(line)
+            if m:
+                flush()
+                level = len(m.group(1))
+                path = [(lv, h) for lv, h in path if lv < level] + [(level, " ".join(m.group(2).split()))]
+            else:
+                body.append(line)
+    flush()
+    return out
+
+
+def chunk_document(text, max_chars=1000, overlap_chars=200):
+    """[(chunk, section path, page)]: chunks never cross a heading or a page,
+    so each one sits under one section path and on one page."""
+    return [(c, path, page) for path, page, body in sections(text)
+            for c in chunk_text(body, max_chars, overlap_chars)]

@@ -9,33 +9,10 @@ from functools import lru_cache
 from . import injection_patterns as patterns, injection_words
 from .guardrails import (FOLD, decode_tags, injection_findings, is_emoji_joiner, is_flag_sequence,
                          role_label_spans, text_view)
-from .textutil import split_sentences
+from .sentences import spans as sentence_spans
 
 
 # --- sentences ------------------------------------------------------------------
-
-def sentence_spans(text):
-    """(start, end, sentence) for the sentences of `text` as the answer path
-    sees them (paragraphs split on blank lines, whitespace collapsed), with
-    offsets into `text`."""
-    out, pos = [], 0
-    for para in text.split("\n\n"):
-        words = [(m.start() + pos, m.end() + pos) for m in re.finditer(r"\S+", para)]
-        norm_starts, n = [], 0
-        for s, e in words:
-            norm_starts.append(n)
-            n += e - s + 1
-        norm = " ".join(text[s:e] for s, e in words)
-        cursor = 0
-        for sent in split_sentences(norm):
-            k = norm.find(sent, cursor)
-            cursor = k + len(sent)
-            first = bisect.bisect_right(norm_starts, k) - 1
-            last = bisect.bisect_right(norm_starts, cursor - 1) - 1
-            out.append((words[first][0], words[last][1], sent))
-        pos += len(para) + 2
-    return out
-
 
 def flagged_sentences(text, findings):
     """(start, end, sentence, flagged) for each sentence of `text`: flagged

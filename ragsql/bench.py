@@ -152,7 +152,7 @@ def main(argv=None):
     # -- 3. standalone encode of the same texts: what the worker embeds, as the
     # database builds it (rag.embedding_text), in the queue's order
     texts = [t for (t,) in conn.execute(
-        "SELECT rag.embedding_text(d.title, c.content) FROM rag.chunks c JOIN rag.documents d ON d.id = c.document_id"
+        "SELECT rag.embedding_text(d.title, c.section, c.content) FROM rag.chunks c JOIN rag.documents d ON d.id = c.document_id"
         " WHERE c.tenant = %s ORDER BY c.id LIMIT %s", (TENANT, max(args.standalone, args.naive, 8)))]
     embedding.encode(model, texts[:8])  # load outside the timing
     same = texts[: args.standalone]

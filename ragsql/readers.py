@@ -76,6 +76,7 @@ class _HTMLText(HTMLParser):
     _SKIP = {"script", "style", "noscript", "template"}
     _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "section", "article", "pre",
               "dt", "dd"}
+    _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}  # become Markdown headings: the chunks' section path
     _VOID = {"br", "img", "hr", "input", "meta", "link", "area", "base", "col", "embed", "source", "wbr"}
 
     def __init__(self):
@@ -93,6 +94,8 @@ class _HTMLText(HTMLParser):
             self._skip += 1
         elif tag == "title":
             self._in_title = True
+        elif tag in self._HEADINGS:
+            self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
         elif tag in self._BLOCK:
             self.parts.append("\n\n")
 
@@ -118,8 +121,34 @@ class _HTMLText(HTMLParser):
 
 
 def _clean(text):
-    paras = [" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n\n")]
-    return "\n\n".join(p for p in paras if p)
+    """Paragraphs with their whitespace collapsed; form feeds (page breaks)
+    kept between pages."""
+    pages = []
+    for page in text.replace("\r\n", "\n").split("\f"):
+        paras = [" ".join(p.split()) for p in page.split("\n\n")]
+        pages.append("\n\n".join(p for p in paras if p))
+    return "\f".join(pages)
+
+
+# Plain-text headings, as licences and man pages write them: a line of its
+# own in capitals ("TERMS AND CONDITIONS", "SYNOPSIS"), or a short numbered
+# title ("1. Definitions.").
+_CAPS_HEADING = re.compile(r"^[^a-z]*[A-Z]{2}[^a-z]*$")
+_NUMBERED_HEADING = re.compile(r"^\d{1,2}\.\s+[A-Z][\w ,'’()-]{1,60}\.?$")
+
+
+def _plain_headings(text):
+    out = []
+    for para in re.split(r"\n\s*\n", text):
+        line = " ".join(para.split())
+        single = "\n" not in para.strip() and 0 < len(line.split()) <= 10
+        if single and _CAPS_HEADING.match(line) and not line.endswith(("." ,",", ";")):
+            out.append(f"# {line}")
+        elif single and _NUMBERED_HEADING.match(line):
+            out.append(f"## {line}")
+        else:
+            out.append(para)
+    return "\n\n".join(out)
 
 
 def read_file(path, forced_format=None):
@@ -131,10 +160,10 @@ def read_file(path, forced_format=None):
     if fmt == "pdf":
         from pypdf import PdfReader
         reader = PdfReader(str(path))
-        pages = [(p.extract_text() or "") for p in reader.pages]
+        pages = [(p.extract_text() or "").replace("\f", " ") for p in reader.pages]
         meta["pages"] = len(pages)
         title = (reader.metadata.title if reader.metadata and reader.metadata.title else None) or stem
-        return title, _clean("\n\n".join(pages)), meta
+        return title, _clean("\f".join(pages)), meta  # a form feed per page: chunks know their page
     raw = path.read_text(encoding="utf-8", errors="replace")
     if fmt == "html":
         p = _HTMLText()
@@ -144,6 +173,8 @@ def read_file(path, forced_format=None):
     title = default_title
     if fmt == "md":
         title, raw = _markdown(raw, default_title)
+    else:
+        raw = _plain_headings(raw)
     return title, _clean(raw), meta
 
 
@@ -151,14 +182,36 @@ _FRONT_MATTER = re.compile(r"\A---\s*\n.*?\n(?:---|\.\.\.)\s*\n", re.S)
 _SETEXT_RULE = re.compile(r"^(=+|-+)\s*$")
 
 
+_FENCE = re.compile(r"^\s{0,3}(`{3,}|~{3,})\s*(\{[\w-]+\})?")
+_MYST_TARGET = re.compile(r"^\s*\([^)]+\)=\s*$")  # "(label)=" before a heading
+_BADGES = re.compile(r"^\s*(\[?!\[[^\]]*\]\([^)]*\)(\]\([^)]*\))?\s*)+$")  # a line of image links only
+
+
 def _markdown(raw, default_title):
-    """(title, text): YAML front matter dropped; each heading, '#' style or
-    underlined with '===' / '---', a paragraph of its own; the first
+    """(title, text): YAML front matter, MyST targets and badge lines
+    dropped; each heading, '#' style or underlined with '===' / '---', a '#'
+    heading of its own paragraph (a '#' inside a code block is code); MyST
+    directive fences ("```{note}") dropped around their text; the first
     top-level heading is the title."""
     title = default_title
     lines = _FRONT_MATTER.sub("", raw, count=1).splitlines()
-    out = []
+    out, fence = [], None  # fence: (marker, is a directive) of the open block
     for i, line in enumerate(lines):
+        f = _FENCE.match(line)
+        if fence:
+            if f and f.group(1)[0] == fence[0][0] and len(f.group(1)) >= len(fence[0]) and not f.group(2):
+                if not fence[1]:
+                    out.append(line)
+                fence = None
+            else:
+                out.append(line)
+            continue
+        if f:
+            fence = (f.group(1), bool(f.group(2)))
+            out.append("" if fence[1] else line)
+            continue
+        if _MYST_TARGET.match(line) or _BADGES.match(line):
+            continue
         m = _MD_HEADING.match(line)
         underline = i + 1 < len(lines) and _SETEXT_RULE.match(lines[i + 1]) and line.strip() \
             and not _SETEXT_RULE.match(line)
@@ -167,7 +220,8 @@ def _markdown(raw, default_title):
             top = (m.group(1) == "#") if m else lines[i + 1].lstrip().startswith("=")
             if top and title == default_title:
                 title = text
-            out.extend(["", text, ""])  # a heading is a paragraph of its own
+            level = len(m.group(1)) if m else (1 if top else 2)
+            out.extend(["", "#" * level + " " + text, ""])  # its own paragraph, a '#' heading whatever its style
         elif _SETEXT_RULE.match(line):
             continue  # a heading's underline or a horizontal rule: no text
         else:

@@ -6,20 +6,24 @@ import sys
 
 import pytest
 
+from py_udfs.chunking import chunk_document
 from ragsql.readers import read_file
 
 from .conftest import ROOT
 
 
-def make_pdf(path, text):
-    """A one-page PDF with a text line, built by hand (no PDF writer needed)."""
-    stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
-    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
-            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-            b" /Resources << /Font << /F1 5 0 R >> >> >>",
-            b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+def make_pdf(path, *pages):
+    """A PDF with one text line per page, built by hand (no PDF writer needed)."""
+    n = len(pages)
+    kids = " ".join(f"{3 + 2 * i} 0 R" for i in range(n)).encode()
+    font = 3 + 2 * n
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>", b"<< /Type /Pages /Kids [%s] /Count %d >>" % (kids, n)]
+    for i, text in enumerate(pages):
+        stream = f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1")
+        objs += [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R"
+                 b" /Resources << /Font << /F1 %d 0 R >> >> >>" % (4 + 2 * i, font),
+                 b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream"]
+    objs.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     out, offsets = b"%PDF-1.4\n", []
     for i, body in enumerate(objs, start=1):
         offsets.append(len(out))
@@ -29,6 +33,7 @@ def make_pdf(path, text):
     out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
     out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
     path.write_bytes(out)
+    return path
 
 
 def test_pdf_html_and_markdown_are_read_to_title_and_plain_text(tmp_path):
@@ -41,7 +46,7 @@ def test_pdf_html_and_markdown_are_read_to_title_and_plain_text(tmp_path):
     assert title == "Horario" and text == "Abrimos a las 9.\n\nCerramos a las 18." and "var x" not in text
     (tmp_path / "b.md").write_text("# Guía rápida\n\nPrimer paso.\n\n## Detalle\nSegundo paso.\n")
     title, text, _ = read_file(tmp_path / "b.md")
-    assert title == "Guía rápida" and text == "Guía rápida\n\nPrimer paso.\n\nDetalle\n\nSegundo paso."
+    assert title == "Guía rápida" and text == "# Guía rápida\n\nPrimer paso.\n\n## Detalle\n\nSegundo paso."
 
 
 def run_cli(db_url, *args):
@@ -117,7 +122,7 @@ def test_html_page_furniture_is_left_out(tmp_path):
         "<div class=\"example\"><pre>time -v ls</pre></div></div>"
         "<footer>Copyright and site links</footer></body></html>")
     title, text, _ = read_file(tmp_path / "page.html")
-    assert text == "Resource use\n\nThe time command runs another program.\n\ntime -v ls"
+    assert text == "## Resource use\n\nThe time command runs another program.\n\ntime -v ls"
 
 
 def test_markdown_underlined_headings_and_front_matter(tmp_path):
@@ -125,4 +130,29 @@ def test_markdown_underlined_headings_and_front_matter(tmp_path):
                                         "Intro text.\n\nFuzzing\n-------\nRun the fuzzers nightly.\n\n---\n\nEnd.\n")
     title, text, _ = read_file(tmp_path / "README.md")
     assert title == "Zstandard tests"
-    assert text == "Zstandard tests\n\nIntro text.\n\nFuzzing\n\nRun the fuzzers nightly.\n\nEnd."
+    assert text == "# Zstandard tests\n\nIntro text.\n\n## Fuzzing\n\nRun the fuzzers nightly.\n\nEnd."
+
+
+def test_structure_marks_for_the_chunks_section_path_and_page(tmp_path):
+    """Headings of every style become '#' lines (a '#' inside code stays
+    code), MyST targets, directive fences and badge lines are dropped, and
+    plain-text licence headings are recognised: the chunker's section path."""
+    (tmp_path / "guide.md").write_text(
+        "[![CI](https://ci.example/badge.svg)](https://ci.example)\n\n(install)=\n# Guide\n\n## Install\n\n"
+        "```{note}\nUse a virtual environment.\n```\n\n```sh\n# not a heading\npip install x\n```\n")
+    _, text, _ = read_file(tmp_path / "guide.md")
+    assert "badge" not in text and "(install)=" not in text and "{note}" not in text
+    assert [c[1] for c in chunk_document(text)] == [("Guide", "Install")]
+    assert "Use a virtual environment." in text and "# not a heading" in text
+    (tmp_path / "LICENSE-X").write_text("   TERMS AND CONDITIONS\n\n   1. Definitions.\n\n      \"Work\" means"
+                                        " the work.\n\n   END OF TERMS AND CONDITIONS\n")
+    _, text, _ = read_file(tmp_path / "LICENSE-X")
+    assert chunk_document(text) == [('"Work" means the work.', ("TERMS AND CONDITIONS", "1. Definitions."), None)]
+
+
+def test_pdf_pages_are_kept_apart_for_the_chunks_page(tmp_path):
+    pdf = make_pdf(tmp_path / "manual.pdf", "Install the package first.", "Configure the port next.")
+    _, text, meta = read_file(pdf)
+    assert meta["pages"] == 2
+    assert [(c, p) for c, _, p in chunk_document(text)] == [("Install the package first.", 1),
+                                                           ("Configure the port next.", 2)]

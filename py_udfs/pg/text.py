@@ -5,7 +5,8 @@ from ..textutil import detect_language
 
 def chunk(plpy, content, max_chars, overlap_chars):
     try:
-        return list(enumerate(chunking.chunk_text(content or "", max_chars, overlap_chars)))
+        return [(seq, chunk, list(section), page) for seq, (chunk, section, page)
+                in enumerate(chunking.chunk_document(content or "", max_chars, overlap_chars))]
     except ValueError as exc:
         plpy.error(str(exc))
 

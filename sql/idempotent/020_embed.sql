@@ -23,12 +23,29 @@ from py_udfs.pg import embed
 return None if contents is None else embed.embed(plpy, contents, model, input_type)
 $py$;
 
--- The text a chunk is embedded (and cross-encoder-scored) as: its
--- document's title on a line of its own, then the chunk.
-CREATE OR REPLACE FUNCTION rag.embedding_text(title text, content text) RETURNS text
+-- The queue worker's one crossing per batch: the chunks' vectors (of their
+-- embedding texts) and the vectors of their quotable sentences (spans into
+-- each chunk's content), so that answering needs no model call for them.
+CREATE OR REPLACE FUNCTION rag._embed_chunks(texts text[], contents text[], model text,
+    OUT vectors @extschema_vector@.vector[], OUT sentence_chunk int[], OUT sentence_n int[],
+    OUT sentence_start int[], OUT sentence_end int[], OUT sentence_vectors @extschema_vector@.vector[])
+LANGUAGE plpython3u STABLE PARALLEL RESTRICTED
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import embed
+return embed.embed_chunks(plpy, texts, contents, model)
+$py$;
+
+-- The text a chunk is embedded (and cross-encoder-scored) as: where it sits
+-- (its document's title and section path, "Title › Heading › Subheading")
+-- on a line of its own, then the chunk. A chunk under "Security" in one
+-- manual and in another is then told apart by more than its words.
+DROP FUNCTION IF EXISTS rag.embedding_text(text, text);
+CREATE OR REPLACE FUNCTION rag.embedding_text(title text, section text[], content text) RETURNS text
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT coalesce(title || E'\n', '') || content $$;
+AS $$ SELECT coalesce(nullif(array_to_string(array_prepend(title, section), ' › '), '') || E'\n', '') || content $$;
 
 -- Everything retrieval needs from Python about a query, in one call: its
 -- vector for each of `models` (in that order) and its language (the

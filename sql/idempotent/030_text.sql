@@ -1,7 +1,11 @@
 -- Chunking, language detection and the text-search configuration per language.
 
-CREATE OR REPLACE FUNCTION rag.chunk(content text, max_chars int DEFAULT 1000, overlap_chars int DEFAULT 200)
-RETURNS TABLE (seq int, chunk text)
+-- Chunks follow the document's structure: Markdown headings ('#' lines)
+-- give each chunk its section path, form feeds its page; a chunk never
+-- crosses either. (Earlier releases returned only seq and chunk.)
+DROP FUNCTION IF EXISTS rag.chunk(text, int, int);
+CREATE FUNCTION rag.chunk(content text, max_chars int DEFAULT 1000, overlap_chars int DEFAULT 200)
+RETURNS TABLE (seq int, chunk text, section text[], page int)
 LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$

@@ -96,10 +96,16 @@ BEGIN
         RETURN v_id;
     END IF;
 
-    INSERT INTO rag.chunks (document_id, tenant, position, content, metadata, ts_config, tsv)
+    -- A chunk's section path starts below the title: a Markdown document's
+    -- first heading usually is its title.
+    INSERT INTO rag.chunks (document_id, tenant, position, content, metadata, ts_config, tsv, section, page)
     SELECT v_id, ingest_document.tenant, c.seq, c.chunk, v_meta, v_cfg,
-           setweight(to_tsvector(v_cfg, coalesce(v_title, '')), 'A') || to_tsvector(v_cfg, c.chunk)
-    FROM rag.chunk(v_content, ingest_document.chunk_size, ingest_document.chunk_overlap) c;
+           setweight(to_tsvector(v_cfg, coalesce(v_title, '')), 'A')
+           || setweight(to_tsvector(v_cfg, array_to_string(c.section, ' ')), 'B') || to_tsvector(v_cfg, c.chunk),
+           c.section, c.page
+    FROM (SELECT x.seq, x.chunk, x.page,
+                 CASE WHEN x.section[1] = v_title THEN x.section[2:] ELSE x.section END AS section
+            FROM rag.chunk(v_content, ingest_document.chunk_size, ingest_document.chunk_overlap) x) c;
     GET DIAGNOSTICS v_chunks = ROW_COUNT;
     IF v_chunks = 0 THEN  -- the exception undoes the document row too
         RAISE EXCEPTION 'document has no text to index (the chunker found none)' USING ERRCODE = '22023';

@@ -4,11 +4,13 @@
 -- rag.drain_embedding_queue is the one loop over it: it commits after each
 -- batch and reports progress (the loader, rag.reembed and DBAs call it).
 
--- Vectors and queue rows take their chunk's tenant (rag.set_tenant_from_parent,
--- 040_ingest.sql).
+-- Vectors (of chunks and of their sentences) and queue rows take their
+-- chunk's tenant (rag.set_tenant_from_parent, 040_ingest.sql).
 CREATE OR REPLACE TRIGGER set_tenant BEFORE INSERT OR UPDATE ON rag.embeddings
     FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_parent();
 CREATE OR REPLACE TRIGGER set_tenant BEFORE INSERT OR UPDATE ON rag.embedding_queue
+    FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_parent();
+CREATE OR REPLACE TRIGGER set_tenant BEFORE INSERT OR UPDATE ON rag.sentence_embeddings
     FOR EACH ROW EXECUTE FUNCTION rag.set_tenant_from_parent();
 
 -- A queue row that failed this many times is parked (visible in
@@ -37,7 +39,8 @@ DECLARE
     v_model rag.embedding_models;
     v_ids bigint[];
     v_texts text[];
-    v_vecs @extschema_vector@.vector[];
+    v_contents text[];
+    v_out record;
 BEGIN
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 1000 THEN
         RAISE EXCEPTION 'batch_size must be between 1 and 1000' USING ERRCODE = '22023';
@@ -65,15 +68,16 @@ BEGIN
          ORDER BY q.enqueued_at, q.chunk_id
          LIMIT CASE WHEN process_embedding_queue.document_id IS NULL THEN batch_size END
          FOR UPDATE SKIP LOCKED)
-    SELECT array_agg(c.id ORDER BY c.id), array_agg(rag.embedding_text(d.title, c.content) ORDER BY c.id)
-      INTO v_ids, v_texts
+    SELECT array_agg(c.id ORDER BY c.id), array_agg(rag.embedding_text(d.title, c.section, c.content) ORDER BY c.id),
+           array_agg(c.content ORDER BY c.id)
+      INTO v_ids, v_texts, v_contents
       FROM claimed q JOIN rag.chunks c ON c.id = q.chunk_id JOIN rag.documents d ON d.id = c.document_id;
     IF v_ids IS NULL THEN
         RETURN 0;
     END IF;
 
     BEGIN
-        v_vecs := rag.embed_batch(v_texts, v_model.name, 'document');
+        v_out := rag._embed_chunks(v_texts, v_contents, v_model.name);
     EXCEPTION WHEN OTHERS THEN
         -- Keep the work queued and say why.
         UPDATE rag.embedding_queue q SET attempts = q.attempts + 1, last_error = SQLERRM
@@ -83,8 +87,13 @@ BEGIN
     END;
 
     INSERT INTO rag.embeddings (chunk_id, model_id, embedding)
-    SELECT u.id, v_model.id, u.vec FROM unnest(v_ids, v_vecs) AS u(id, vec)
+    SELECT u.id, v_model.id, u.vec FROM unnest(v_ids, v_out.vectors) AS u(id, vec)
     ON CONFLICT (model_id, chunk_id) DO UPDATE SET embedding = excluded.embedding, created_at = now();
+    DELETE FROM rag.sentence_embeddings s WHERE s.model_id = v_model.id AND s.chunk_id = ANY (v_ids);
+    INSERT INTO rag.sentence_embeddings (chunk_id, model_id, n, start_at, end_at, embedding)
+    SELECT v_ids[u.i], v_model.id, u.n, u.s, u.e, u.vec
+      FROM unnest(v_out.sentence_chunk, v_out.sentence_n, v_out.sentence_start, v_out.sentence_end,
+                  v_out.sentence_vectors) AS u(i, n, s, e, vec);
     DELETE FROM rag.embedding_queue q WHERE q.model_id = v_model.id AND q.chunk_id = ANY (v_ids);
     RETURN cardinality(v_ids);
 END;

@@ -25,6 +25,28 @@ from py_udfs.pg import answer
 return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank)
 $py$;
 
+-- What the answer needs about its sources beyond rag.search's rows: where
+-- each one is (the document's source path or URI, the section path, the
+-- page) and how close each of its sentences is to the question (cosine of
+-- the sentence vectors computed at ingest, 050_queue.sql, to the question's
+-- vector). Read as the caller: row security applies.
+CREATE OR REPLACE FUNCTION rag._answer_evidence(chunk_ids bigint[], model text,
+                                                question_vector @extschema_vector@.vector)
+RETURNS TABLE (chunk_id bigint, source text, section text[], page int, sentence_n int[], sentence_cosine float8[])
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, @extschema_vector@, pg_temp
+AS $$
+    SELECT c.id, d.source, c.section, c.page,
+           array_agg(s.n ORDER BY s.n) FILTER (WHERE s.n IS NOT NULL),
+           array_agg(1 - (s.embedding <=> question_vector) ORDER BY s.n) FILTER (WHERE s.n IS NOT NULL)
+      FROM rag.chunks c
+      JOIN rag.documents d ON d.id = c.document_id
+      LEFT JOIN rag.sentence_embeddings s
+             ON s.chunk_id = c.id AND s.model_id = (SELECT m.id FROM rag.embedding_models m WHERE m.name = model)
+     WHERE c.id = ANY (chunk_ids)
+     GROUP BY c.id, d.source
+$$;
+
 -- The answer log's one writer (analysts cannot write the table). The row is
 -- always the caller's own: a direct call can only add to one's own log, as
 -- asking would.

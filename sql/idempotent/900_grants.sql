@@ -2,9 +2,10 @@
 -- applied last (after every object exists). Idempotent: policies are
 -- dropped and recreated, grants repeat harmlessly.
 
--- Row-level security: tenants see their own documents, chunks, vectors,
--- queued work, text statistics and PII policies; a role sees its own tenant
--- grants, answers, intent calls and conversation turns.
+-- Row-level security: tenants see their own documents, chunks, vectors (of
+-- chunks and of sentences), queued work, text statistics and PII policies; a
+-- role sees its own tenant grants, answers, intent calls and conversation
+-- turns.
 DROP POLICY IF EXISTS tenant_isolation ON rag.documents;
 CREATE POLICY tenant_isolation ON rag.documents
     USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
@@ -13,6 +14,9 @@ CREATE POLICY tenant_isolation ON rag.chunks
     USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.embeddings;
 CREATE POLICY tenant_isolation ON rag.embeddings
+    USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.sentence_embeddings;
+CREATE POLICY tenant_isolation ON rag.sentence_embeddings
     USING (tenant = ANY (rag.visible_tenants())) WITH CHECK (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.embedding_queue;
 CREATE POLICY tenant_isolation ON rag.embedding_queue
@@ -52,7 +56,8 @@ GRANT USAGE ON SCHEMA rag TO rag_user;
 GRANT SELECT ON rag.embedding_models, rag.vector_indexes, rag.embedding_queue_status, rag.reembed_progress,
                 rag.rerankers,
                 rag.text_stats, rag.text_corpus_stats, rag.answers, rag.answer_latency TO rag_user;
-GRANT SELECT ON rag.documents, rag.chunks, rag.embeddings, rag.embedding_queue, rag.answer_log TO rag_user;
+GRANT SELECT ON rag.documents, rag.chunks, rag.embeddings, rag.sentence_embeddings, rag.embedding_queue,
+                rag.answer_log TO rag_user;
 GRANT SELECT ON rag.eval_sets, rag.eval_cases, rag.eval_runs, rag.eval_results,
                 rag.eval_run_metrics, rag.eval_trend, rag.eval_worst_cases TO rag_user;
 GRANT SELECT ON rag.intent_functions, rag.intent_registry_version, rag.intent_parse_stats,
