@@ -146,7 +146,7 @@ def compose(question, sources, embed, cfg, max_sources=5):
     withheld, kinds = _withheld(sources)
     if withheld:
         notes.append(f"withheld {withheld} source sentence(s) flagged as instructions ({', '.join(kinds)})")
-    scored = score_sentences(question, sources, embed)
+    scored = score_sentences(question, sources, embed, language=lang)
     supported = is_supported(scored)
     timings["support_ms"] = round((time.perf_counter() - t) * 1000, 2)
     result = {"language": lang, "supported": supported, "error": None, "model": "extractive"}

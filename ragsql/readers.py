@@ -83,6 +83,21 @@ class _HTMLText(HTMLParser):
         super().__init__()
         self.parts, self.title, self._skip, self._in_title = [], "", 0, False
         self._furniture = None  # (tag, depth) of the furniture element being skipped
+        # A definition list reads as "term, term: definition" in one
+        # paragraph: the definition alone ("Members of this group can ...")
+        # would lose what it defines.
+        self._after_term = self._in_definition_start = False
+
+    def _join(self, sep):
+        while self.parts and not self.parts[-1].strip():
+            self.parts.pop()
+        if self.parts:
+            self.parts[-1] = self.parts[-1].rstrip()
+        self.parts.append(sep)
+
+    def _break(self):
+        if not self._in_definition_start:
+            self.parts.append("\n\n")
 
     def handle_starttag(self, tag, attrs):
         if self._furniture:
@@ -96,8 +111,13 @@ class _HTMLText(HTMLParser):
             self._in_title = True
         elif tag in self._HEADINGS:
             self.parts.append("\n\n" + "#" * int(tag[1]) + " ")
+        elif tag == "dt" and self._after_term:
+            self._join(", ")
+        elif tag == "dd" and self._after_term:
+            self._join(": ")
+            self._after_term, self._in_definition_start = False, True
         elif tag in self._BLOCK:
-            self.parts.append("\n\n")
+            self._break()
 
     def handle_endtag(self, tag):
         if self._furniture:
@@ -108,8 +128,11 @@ class _HTMLText(HTMLParser):
             self._skip -= 1
         elif tag == "title":
             self._in_title = False
+        elif tag == "dt":
+            self._after_term = True
         elif tag in self._BLOCK:
-            self.parts.append("\n\n")
+            self._after_term = False
+            self._break()
 
     def handle_data(self, data):
         if self._skip or self._furniture:
@@ -118,6 +141,8 @@ class _HTMLText(HTMLParser):
             self.title += data
         else:
             self.parts.append(data)
+            if data.strip():
+                self._in_definition_start = False
 
 
 def _clean(text):

@@ -70,3 +70,23 @@ def test_a_cut_off_sentence_brings_the_one_after_it():
     scored = extractive.score_sentences("values accepted for the level option", [src], _embed_by_words)
     answer = extractive.extractive(scored, [src], max_sentences=1)
     assert answer.startswith("The following values are accepted for the level option: debug, info")
+
+
+def test_a_sentence_that_refers_back_brings_the_one_before_it():
+    src = {"content": "adm: Group adm is used for system monitoring tasks. Members of this group can read many "
+                      "log files in /var/log, and can use xconsole."}
+    scored = extractive.score_sentences("which group can read the log files in /var/log", [src], _embed_by_words)
+    assert scored[0][4].startswith("Members of this group")
+    answer = extractive.extractive(scored, [src], max_sentences=1)
+    assert answer.startswith("adm: Group adm is used for system monitoring tasks. Members of this group")
+
+
+def test_a_source_in_the_other_language_gets_the_cross_lingual_offset():
+    sources = [{"content": "Los pedidos se despachan el mismo día hábil.", "language": "es",
+                "sentence_cosine": {0: 0.85}},
+               {"content": "Orders placed before noon ship the same business day.", "language": "en",
+                "sentence_cosine": {0: 0.82}}]
+    scored = extractive.score_sentences("¿cuándo se despachan los pedidos?", sources, None, overlap_weight=0.0,
+                                        rank_weight=0.0, language="es")
+    by_source = {r[3]: r[1] for r in scored}
+    assert by_source[1] == 0.85 and abs(by_source[2] - (0.82 + extractive.CROSS_LINGUAL_OFFSET)) < 1e-9

@@ -156,3 +156,12 @@ def test_pdf_pages_are_kept_apart_for_the_chunks_page(tmp_path):
     assert meta["pages"] == 2
     assert [(c, p) for c, _, p in chunk_document(text)] == [("Install the package first.", 1),
                                                            ("Configure the port next.", 2)]
+
+
+def test_a_definition_list_reads_term_and_definition_together(tmp_path):
+    (tmp_path / "opts.html").write_text("<html><body><dl><dt><code>-a</code></dt>\n<dt><code>--append</code></dt>\n"
+                                        "<dd><p>Append to the output file instead of overwriting it.</p></dd>"
+                                        "<dt>adm</dt><dd><p>Group adm reads the logs.</p></dd></dl></body></html>")
+    _, text, _ = read_file(tmp_path / "opts.html")
+    assert text == ("-a, --append: Append to the output file instead of overwriting it.\n\n"
+                    "adm: Group adm reads the logs.")

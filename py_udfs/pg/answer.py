@@ -40,7 +40,7 @@ def add_evidence(plpy, sources, model_name, vector):
         r = by_id.get(src["chunk_id"])
         if r is None:
             continue
-        src.update(source=r["source"], section=list(r["section"] or []), page=r["page"])
+        src.update(source=r["source"], language=r["language"], section=list(r["section"] or []), page=r["page"])
         if vector is not None and r["sentence_n"]:
             src["sentence_cosine"] = dict(zip(r["sentence_n"], r["sentence_cosine"]))
 

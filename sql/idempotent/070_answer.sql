@@ -27,16 +27,18 @@ $py$;
 
 -- What the answer needs about its sources beyond rag.search's rows: where
 -- each one is (the document's source path or URI, the section path, the
--- page) and how close each of its sentences is to the question (cosine of
+-- page), its language, and how close each of its sentences is to the question (cosine of
 -- the sentence vectors computed at ingest, 050_queue.sql, to the question's
 -- vector). Read as the caller: row security applies.
-CREATE OR REPLACE FUNCTION rag._answer_evidence(chunk_ids bigint[], model text,
+DROP FUNCTION IF EXISTS rag._answer_evidence(bigint[], text, @extschema_vector@.vector);
+CREATE FUNCTION rag._answer_evidence(chunk_ids bigint[], model text,
                                                 question_vector @extschema_vector@.vector)
-RETURNS TABLE (chunk_id bigint, source text, section text[], page int, sentence_n int[], sentence_cosine float8[])
+RETURNS TABLE (chunk_id bigint, source text, language text, section text[], page int, sentence_n int[],
+               sentence_cosine float8[])
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, @extschema_vector@, pg_temp
 AS $$
-    SELECT c.id, d.source, c.section, c.page,
+    SELECT c.id, d.source, d.language, c.section, c.page,
            array_agg(s.n ORDER BY s.n) FILTER (WHERE s.n IS NOT NULL),
            array_agg(1 - (s.embedding <=> question_vector) ORDER BY s.n) FILTER (WHERE s.n IS NOT NULL)
       FROM rag.chunks c
@@ -44,7 +46,7 @@ AS $$
       LEFT JOIN rag.sentence_embeddings s
              ON s.chunk_id = c.id AND s.model_id = (SELECT m.id FROM rag.embedding_models m WHERE m.name = model)
      WHERE c.id = ANY (chunk_ids)
-     GROUP BY c.id, d.source
+     GROUP BY c.id, d.source, d.language
 $$;
 
 -- The answer log's one writer (analysts cannot write the table). The row is
