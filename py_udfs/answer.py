@@ -10,7 +10,7 @@ import secrets
 import time
 from pathlib import Path
 
-from . import guardrails, llm, source_guard
+from . import answerability, guardrails, llm, source_guard
 from .extractive import extractive, score_sentences
 from .grounding import statement_supported
 from .textutil import detect_language, split_sentences
@@ -135,9 +135,11 @@ def clean_citations(text, n_sources):
     return _CITATION.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n_sources else "", text).strip()
 
 
-def compose(question, sources, embed, cfg, max_sources=5):
+def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=()):
     """Returns dict(answer, supported, language, model, error, timings_ms,
-    and guardrail when a guardrail acted: what it withheld or dropped)."""
+    refusal_reason when it refuses, and guardrail when a guardrail acted:
+    what it withheld or dropped). `unknown_terms`: the question's words no
+    document of the tenant contains (rag._unknown_terms)."""
     lang = answer_language(question)
     sources = sources[:max_sources]
     timings = {}
@@ -148,9 +150,16 @@ def compose(question, sources, embed, cfg, max_sources=5):
         notes.append(f"withheld {withheld} source sentence(s) flagged as instructions ({', '.join(kinds)})")
     scored = score_sentences(question, sources, embed, language=lang)
     supported = is_supported(scored)
+    refusal = None if supported else "no source sentence is close enough to the question"
+    if supported:
+        quoted = [r[4] for r in scored[:2]]
+        same_language = sources[scored[0][3] - 1].get("language") == lang
+        refusal = answerability.why_not_an_answer(question, lang, quoted, unknown_terms, same_language)
+        supported = refusal is None
     timings["support_ms"] = round((time.perf_counter() - t) * 1000, 2)
     result = {"language": lang, "supported": supported, "error": None, "model": "extractive"}
     if not supported:
+        result["refusal_reason"] = refusal
         result["answer"] = REFUSAL[lang]
         result["timings_ms"] = timings
         _note(result, notes)

@@ -97,7 +97,13 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
         sources = [_masked(plpy, src) for src in sources]
         screen["pii_masked"] = True
         timings["pii_ms"] = round((time.perf_counter() - t) * 1000, 2)
-    result = compose_answer.compose(asked, sources, embed_fn, cfg, max_sources)
+    # The question as logged (masked under a PII policy): the words it names
+    # go back to the caller in the refusal reason.
+    t = time.perf_counter()
+    unknown = run(plpy, "SELECT rag._unknown_terms($1, $2, $3) AS terms", ["text", "text", "text"],
+                  [asked, compose_answer.answer_language(asked), tenant])[0]["terms"]
+    timings["evidence_ms"] += round((time.perf_counter() - t) * 1000, 2)
+    result = compose_answer.compose(asked, sources, embed_fn, cfg, max_sources, unknown)
     timings.update(result["timings_ms"])
     timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     cited = set(compose_answer.cited_numbers(result["answer"]))
@@ -122,5 +128,6 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
         "embedding_model": row["name"],
         "error": result["error"],
         "guardrail": result.get("guardrail"),
+        "refusal_reason": result.get("refusal_reason"),
         "timings_ms": timings,
     }, ensure_ascii=False)

@@ -49,6 +49,28 @@ AS $$
      GROUP BY c.id, d.source, d.language
 $$;
 
+-- The question's words that no document the caller may see (of `tenant`,
+-- when given) contains: its stems with no entry in the text statistics,
+-- allowing a stem one letter longer or shorter with the same first five
+-- ("licence" / "license"). Numbers and stems under three letters are left
+-- out. A sign that the sources, however close, do not answer it
+-- (py_udfs/answerability.py).
+CREATE OR REPLACE FUNCTION rag._unknown_terms(question text, language text, tenant text)
+RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT coalesce(array_agg(l.lexeme ORDER BY l.lexeme), '{}')
+      FROM unnest(tsvector_to_array(to_tsvector(rag.ts_config(language), question))) AS l(lexeme)
+     WHERE length(l.lexeme) >= 3 AND l.lexeme ~ '^[[:alpha:]]+$'
+       AND NOT EXISTS (SELECT 1 FROM rag.text_stats s
+                        WHERE (_unknown_terms.tenant IS NULL OR s.tenant = _unknown_terms.tenant)
+                          AND (s.lexeme = l.lexeme
+                               OR (length(l.lexeme) >= 5
+                                   AND s.lexeme >= left(l.lexeme, 5) AND s.lexeme < left(l.lexeme, 5) || chr(1114111)
+                                   AND abs(length(s.lexeme) - length(l.lexeme)) <= 1)))
+$$;
+
 -- The answer log's one writer (analysts cannot write the table). The row is
 -- always the caller's own: a direct call can only add to one's own log, as
 -- asking would.
