@@ -74,14 +74,17 @@ def rrf(vw=1.0, tw=1.0, k=60):
     return score
 
 
-def convex(w, floor=None):
-    """cosine + w * bm25 / query_idf; a chunk missing from the vector leg
-    counts the lowest cosine seen (or `floor`), one missing from the text leg 0."""
+def convex(w, normalise=True):
+    """rag._first_stage's 'convex' fusion with text weight w: the cosine
+    min-max normalised over the vector leg (or raw), plus w * bm25 /
+    query_idf; a chunk missing from the vector leg counts the lowest
+    cosine, one missing from the text leg 0."""
     def score(r, case):
-        lo = case.setdefault("_lo", min((x[3] for x in case["rows"] if x[3] is not None), default=0))
-        cos = r[3] if r[3] is not None else (floor if floor is not None else lo)
-        text = (r[5] / r[6]) if r[5] is not None and r[6] else 0
-        return cos + w * text
+        cos = [x[3] for x in case["rows"] if x[3] is not None]
+        lo, hi = case.setdefault("_range", (min(cos, default=0), max(cos, default=0)))
+        c = r[3] if r[3] is not None else lo
+        v = ((c - lo) / (hi - lo) if hi > lo else 1) if normalise else c
+        return v + w * (r[5] / r[6] if r[5] is not None and r[6] else 0)
     return score
 
 
@@ -116,7 +119,8 @@ def main(argv=None):
     held = {s: [c for c in data[s] if s != tuned or half is None or c["article"] % 2 != half] for s in SETS}
     settings = {"vector": only("vector"), "text": only("text"), "rrf 1/1 k60": rrf()}
     settings.update({f"rrf 1/{tw} k{k}": rrf(1.0, tw, k) for tw in (0.3, 0.5, 0.7) for k in (10, 30, 60)})
-    settings.update({f"convex w={w}": convex(w) for w in (0.02, 0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.2, 0.3)})
+    settings.update({f"raw cos + {w}": convex(w, normalise=False) for w in (0.04, 0.08, 0.12, 0.2)})
+    settings.update({f"convex {w}": convex(w) for w in (0.5, 1.0, 1.25, 1.5, 1.75, 2.0, 3.0)})
     print(f"tuned on {args.tune} ({args.half} articles, {len(tune)} questions); nDCG@10 / R@5")
     print(f"{'setting':18} {'tune':>13} " + " ".join(f"{s + (' ' + m[:6] if m else ''):>17}" for s, m in SETS))
     for name, score in settings.items():
