@@ -21,7 +21,25 @@ from .eval import run
 OFFLINE_MODELS = ("multilingual-e5-small", "all-minilm-l6-v2")
 RUNS = [("text", None)] + [(mode, m) for m in OFFLINE_MODELS for mode in ("vector", "hybrid")]
 K = 20
+TOLERANCE = 0.005
 FIGURES = ("cases", "recall_at_1", "recall_at_5", "mrr", "ndcg_at_10", "retrieval_p50_ms")
+
+
+def side_by_side(results):
+    """Per set and embedding model: vector-only, text-only and hybrid R@5 and
+    nDCG@10, with a flag where hybrid falls more than TOLERANCE below its
+    better leg (the fusion's target is never to lose to a leg)."""
+    lines = [f"\nfusion against its legs (R@5 / nDCG@10); ! marks hybrid nDCG@10 < max(legs) - {TOLERANCE}\n",
+             f"{'set':5} {'embedding model':22} {'vector':>13} {'text':>13} {'hybrid':>13}  {'vs best leg':>11}"]
+    for (lang, mode, model), m in results.items():
+        if mode != "hybrid":
+            continue
+        v, t = results[(lang, "vector", model)], results[(lang, "text", "-")]
+        best = max(v["ndcg_at_10"], t["ndcg_at_10"])
+        gap = m["ndcg_at_10"] - best
+        cells = " ".join(f"{x['recall_at_5']:6.3f}/{x['ndcg_at_10']:.3f}" for x in (v, t, m))
+        lines.append(f"{lang:5} {model:22} {cells}  {gap:+10.3f}{' !' if gap < -TOLERANCE else ''}")
+    return "\n".join(lines)
 
 
 def main(argv=None):
@@ -56,6 +74,7 @@ def main(argv=None):
     for (lang, mode, model), m in results.items():
         print(f"{lang:5} {mode:7} {model:22} {m['recall_at_1']:6.3f} {m['recall_at_5']:6.3f} {m['mrr']:6.3f}"
               f" {m['ndcg_at_10']:8.3f} {m['retrieval_p50_ms']:6.1f}")
+    print(side_by_side(results))
     print("\nms/q: median rag.search time per question inside the database (retrieval_p50_ms);"
           " figures: rag.eval_run_metrics, run ids "
           f"{min(m['run_id'] for m in results.values())}-{max(m['run_id'] for m in results.values())}")

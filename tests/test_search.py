@@ -54,14 +54,35 @@ def test_accents_are_folded(conn, tenant, corpus):
     assert rows[0]["document_id"] == corpus["Cafetería"]
 
 
-def test_hybrid_score_is_reciprocal_rank_fusion_of_both_ranks(conn, tenant, corpus):
+def test_hybrid_score_adds_normalised_cosine_and_text_score(conn, tenant, corpus):
     rows = search(conn, "devolver mercadería mayoristas", tenant=tenant, k=3)
     top = rows[0]
     assert top["document_id"] == corpus["Devoluciones"] and top["title"] == "Devoluciones"
     assert top["metadata"] == {"area": "ventas"}
     assert top["vector_rank"] == 1 and top["text_rank"] == 1
-    assert abs(top["score"] - 2 / 61) < 1e-9
+    # the best cosine normalises to 1; the text term is text mode's score
+    text = search(conn, "devolver mercadería mayoristas", tenant=tenant, k=1, mode="text")[0]
+    assert text["chunk_id"] == top["chunk_id"] and text["score"] > 0
+    assert abs(top["score"] - (1 + text["score"])) < 1e-9
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    rrf = search(conn, "devolver mercadería mayoristas", tenant=tenant, k=1, fusion="rrf")[0]
+    assert rrf["chunk_id"] == top["chunk_id"] and abs(rrf["score"] - 2 / 61) < 1e-9
+
+
+def test_weak_text_match_does_not_outvote_the_vector_leg(conn, tenant, corpus):
+    # A Spanish question over an English answer: the only full-text hit is a
+    # Spanish chunk sharing one word ("fábrica") and nothing else.
+    decoy = ingest(conn, "La fábrica de Rosario amplía su estacionamiento para camiones.", "Planta", tenant=tenant)
+    conn.execute("SELECT rag.refresh_text_stats()")
+    q = "¿Cuánto tiempo cubre la garantía a los artículos recién comprados contra fallas de fábrica?"
+    text = search(conn, q, tenant=tenant, mode="text")
+    assert [r["document_id"] for r in text] == [decoy]
+    assert search(conn, q, tenant=tenant, mode="vector", k=1)[0]["document_id"] == corpus["Warranty"]
+    rows = search(conn, q, tenant=tenant, k=3)
+    assert rows[0]["document_id"] == corpus["Warranty"]
+    assert (rows[0]["vector_rank"], rows[0]["text_rank"]) == (1, None)
+    # reciprocal-rank fusion counts the one weak match as a first place and loses
+    assert search(conn, q, tenant=tenant, k=1, fusion="rrf")[0]["document_id"] == decoy
 
 
 def test_results_come_only_from_the_requested_tenant(conn, tenant, corpus):
@@ -126,7 +147,8 @@ def test_bad_arguments_are_rejected_with_clear_messages(conn):
                      ("SELECT * FROM rag.search(repeat('palabra ', 1000))", "the limit is 4000"),
                      ("SELECT * FROM rag.search('x', mode => 'fuzzy')", "mode must be hybrid, vector or text"),
                      ("SELECT * FROM rag.search('x', filter => '[1]')", "filter must be a JSON object"),
-                     ("SELECT * FROM rag.search('x', model => 'nope')", "unknown embedding model nope")]:
+                     ("SELECT * FROM rag.search('x', model => 'nope')", "unknown embedding model nope"),
+                     ("SELECT * FROM rag.search('x', fusion => 'max')", "fusion must be convex or rrf")]:
         with pytest.raises(psycopg.Error, match=msg):
             conn.execute(sql)
 

@@ -66,7 +66,7 @@ def _run_config(row, cfg, mode, k, rerank, reranker, generate, use_llm, vector_w
              "prompt_versions": [compose_answer.PROMPT_VERSION, ev.JUDGE_PROMPT_VERSION]}
     return {"mode": mode, "k": k, "embedding_model": row["name"], "embedding_version": row["version"],
             "vector_weight": vector_weight, "text_weight": text_weight,
-            "rrf_k": 60,  # rag.search's default; evaluation runs do not change it
+            "fusion": "convex", "rrf_k": 60,  # rag.search's defaults; evaluation runs do not change them
             "rerank": bool(rerank or reranker), "reranker": reranker or ("default" if rerank else None),
             "generator": (cfg.describe() if use_llm else "extractive") if generate else None,
             "sources": sources, "judge": judge if generate else None, "code_version": __version__}

@@ -3,7 +3,8 @@
 -- them with rag._rerank_scores. Providers:
 --  'signals'        plain SQL: the embedding cosine, the IDF-weighted share
 --                   of the query's terms a chunk covers, optionally a second
---                   model's cosine and the first-stage RRF, each min-max
+--                   model's cosine and the first-stage position as a
+--                   reciprocal rank (1 / (rrf_k + position)), each min-max
 --                   normalised over the pool and weighted (options.weights);
 --  'cross-encoder'  a sentence-transformers CrossEncoder in the backend (one
 --                   more crossing into Python).
