@@ -31,9 +31,21 @@ def test_unknown_words_count_only_when_the_sources_share_the_question_language()
     assert A.why_not_an_answer("¿Cuántos están?", "es", ["Son 3."], ["cuant", "estan"], True) is None
 
 
+def _filler(conn, tenant, n=100):
+    """n more chunks (not embedded: only the text statistics count them), so
+    the tenant's corpus is large enough for a missing word to count."""
+    conn.execute("SELECT count(rag.ingest_document('Nota interna ' || i || ': el depósito ' || i || ' abre a las ocho.',"
+                 " tenant => %s)) FROM generate_series(1, %s) i", (tenant, n))
+
+
 def test_unknown_terms_are_the_tenants_and_allow_a_spelling_variant(conn, tenant):
     ingest(conn, SHIPPING, "Envíos", tenant=tenant)
     ingest(conn, "The license applies to every copy of the program.", "Terms", tenant=tenant)
+    conn.execute("SELECT rag.refresh_text_stats()")
+    small = conn.execute("SELECT rag._unknown_terms(%s, 'es', %s) AS t",
+                         ("¿Cuánto cuesta el envío a Chile?", tenant)).fetchone()["t"]
+    assert small == []  # two documents: a missing word means nothing yet
+    _filler(conn, tenant)
     conn.execute("SELECT rag.refresh_text_stats()")
     terms = conn.execute("SELECT rag._unknown_terms(%s, 'es', %s) AS t",
                          ("¿Cuánto cuesta el envío a Chile?", tenant)).fetchone()["t"]
@@ -45,6 +57,7 @@ def test_unknown_terms_are_the_tenants_and_allow_a_spelling_variant(conn, tenant
 
 def test_rag_answer_refuses_a_near_topic_question_and_says_why(conn, tenant):
     ingest(conn, SHIPPING, "Envíos", tenant=tenant)
+    _filler(conn, tenant)
     conn.execute("SELECT rag.refresh_text_stats()")
     out = conn.execute("SELECT rag.answer('¿Cuánto cuesta el envío a Chile?', tenant => %s) AS a",
                        (tenant,)).fetchone()["a"]

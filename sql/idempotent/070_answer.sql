@@ -54,7 +54,14 @@ $$;
 -- allowing a stem one letter longer or shorter with the same first five
 -- ("licence" / "license"). Numbers and stems under three letters are left
 -- out. A sign that the sources, however close, do not answer it
--- (py_udfs/answerability.py).
+-- (py_udfs/answerability.py) -- but only in a corpus large enough for a
+-- missing word to mean something (rag.min_chunks_for_unknown_terms chunks):
+-- three short documents lack most words of any question.
+CREATE OR REPLACE FUNCTION rag.min_chunks_for_unknown_terms() RETURNS int
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT 100 $$;
+
 CREATE OR REPLACE FUNCTION rag._unknown_terms(question text, language text, tenant text)
 RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -63,6 +70,9 @@ AS $$
     SELECT coalesce(array_agg(l.lexeme ORDER BY l.lexeme), '{}')
       FROM unnest(tsvector_to_array(to_tsvector(rag.ts_config(language), question))) AS l(lexeme)
      WHERE length(l.lexeme) >= 3 AND l.lexeme ~ '^[[:alpha:]]+$'
+       AND (SELECT coalesce(sum(cs.n_chunks), 0) FROM rag.text_corpus_stats cs
+             WHERE _unknown_terms.tenant IS NULL OR cs.tenant = _unknown_terms.tenant)
+           >= rag.min_chunks_for_unknown_terms()
        AND NOT EXISTS (SELECT 1 FROM rag.text_stats s
                         WHERE (_unknown_terms.tenant IS NULL OR s.tenant = _unknown_terms.tenant)
                           AND (s.lexeme = l.lexeme
