@@ -4,10 +4,12 @@ quotes them.
 Each quotable sentence of the top sources (not a heading, fragment,
 question or boilerplate, and carrying no injection finding) is scored by
 its closeness to the question: the cosine of its vector, computed once at
-ingest, to the question's, plus a bonus for the question's content words it
-contains. The best ones across all sources are quoted, best first, each
-once, with the sentence that follows when the best one is cut off (it ends
-in a colon or without a full stop)."""
+ingest, to the question's (raised by the cross-lingual offset when the
+source is in the other language), plus a bonus for the question's content
+words it contains, minus a little per place its source ranks lower. The
+best ones across all sources are quoted, best first, each once; a sentence
+that refers back brings the one before it, a cut-off one (ending in a colon
+or without a full stop) the one after it."""
 import re
 
 from . import source_guard
