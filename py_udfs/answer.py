@@ -10,7 +10,7 @@ import secrets
 import time
 from pathlib import Path
 
-from . import guardrails, llm, source_guard
+from . import guardrails, llm, source_guard, support
 from .grounding import statement_supported
 from .textutil import content_terms, detect_language, split_sentences
 
@@ -21,13 +21,6 @@ REFUSAL = {
 PROMPT_VERSION = "answer_v3"
 _PROMPT = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
 _CITATION = re.compile(r"\[(\d+)\]")
-
-# Support thresholds (cosine of the best source sentence to the question, and
-# share of the question's content words found in it), calibrated on XQuAD
-# on-topic versus off-topic questions; see README "Answer support".
-MIN_COSINE = 0.83
-MIN_COSINE_WITH_OVERLAP = 0.78
-MIN_OVERLAP = 0.34
 
 
 def answer_language(question):
@@ -89,15 +82,11 @@ def score_sentences(question, sources, embed):
     return scored
 
 
-def is_supported(scored, min_cosine=None, min_cosine_with_overlap=None, min_overlap=None):
-    """A source sentence is close enough to the question, or close and
-    sharing enough of its content words."""
-    if not scored:
-        return False
-    min_cosine = MIN_COSINE if min_cosine is None else min_cosine
-    min_cw = MIN_COSINE_WITH_OVERLAP if min_cosine_with_overlap is None else min_cosine_with_overlap
-    min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
-    return any(c >= min_cosine or (o >= min_overlap and c >= min_cw) for _, c, o, _, _ in scored)
+def is_supported(question, scored, sources=None):
+    """Whether a source sentence supports an answer: support.py decides (a
+    model fitted on near-topic and off-topic questions; README "Answer
+    support")."""
+    return support.supported(question, scored, sources)
 
 
 def extractive(scored, max_sentences=2):
@@ -190,7 +179,7 @@ def compose(question, sources, embed, cfg, max_sources=5):
     if withheld:
         notes.append(f"withheld {withheld} source sentence(s) flagged as instructions ({', '.join(kinds)})")
     scored = score_sentences(question, sources, embed)
-    supported = is_supported(scored)
+    supported = is_supported(question, scored, sources)
     timings["support_ms"] = round((time.perf_counter() - t) * 1000, 2)
     result = {"language": lang, "supported": supported, "error": None, "model": "extractive"}
     if not supported:
