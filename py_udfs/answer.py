@@ -10,7 +10,7 @@ import secrets
 import time
 from pathlib import Path
 
-from . import answerability, guardrails, llm, source_guard
+from . import answerability, guardrails, llm, source_guard, support
 from .extractive import extractive, score_sentences
 from .grounding import statement_supported
 from .textutil import detect_language, split_sentences
@@ -22,13 +22,6 @@ REFUSAL = {
 PROMPT_VERSION = "answer_v3"
 _PROMPT = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
 _CITATION = re.compile(r"\[(\d+)\]")
-
-# Support thresholds (cosine of the best source sentence to the question, and
-# share of the question's content words found in it), calibrated on XQuAD
-# on-topic versus off-topic questions; see README "Answer support".
-MIN_COSINE = 0.83
-MIN_COSINE_WITH_OVERLAP = 0.78
-MIN_OVERLAP = 0.34
 
 
 def answer_language(question):
@@ -51,17 +44,6 @@ def _clean_content(src, marker=" "):
     """A source's text without its flagged sentences: what may support or
     be shown."""
     return source_guard.withhold_flagged(src["content"], source_guard.findings_of(src["content"]), marker)[0]
-
-
-def is_supported(scored, min_cosine=None, min_cosine_with_overlap=None, min_overlap=None):
-    """A source sentence is close enough to the question, or close and
-    sharing enough of its content words."""
-    if not scored:
-        return False
-    min_cosine = MIN_COSINE if min_cosine is None else min_cosine
-    min_cw = MIN_COSINE_WITH_OVERLAP if min_cosine_with_overlap is None else min_cosine_with_overlap
-    min_overlap = MIN_OVERLAP if min_overlap is None else min_overlap
-    return any(c >= min_cosine or (o >= min_overlap and c >= min_cw) for _, c, o, _, _ in scored)
 
 
 def generate(cfg, question, sources, lang):
@@ -149,8 +131,8 @@ def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=()):
     if withheld:
         notes.append(f"withheld {withheld} source sentence(s) flagged as instructions ({', '.join(kinds)})")
     scored = score_sentences(question, sources, embed, language=lang)
-    supported = is_supported(scored)
-    refusal = None if supported else "no source sentence is close enough to the question"
+    refusal = support.why_unsupported(question, scored, sources)
+    supported = refusal is None
     if supported:
         quoted = [r[4] for r in scored[:2]]
         same_language = sources[scored[0][3] - 1].get("language") == lang

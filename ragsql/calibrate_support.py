@@ -1,7 +1,7 @@
-"""Measures the answer-support check (the thresholds MIN_COSINE,
-MIN_COSINE_WITH_OVERLAP and MIN_OVERLAP in py_udfs/answer.py) through the
-product's own evaluation: the refusal rate of rag.run_evaluation(...,
-generate => true, rerank => true), read from rag.eval_run_metrics.
+"""Measures the answer-support check (py_udfs/support.py) on on-topic and
+off-topic questions through the product's own evaluation: the refusal rate
+of rag.run_evaluation(..., generate => true, rerank => true), read from
+rag.eval_run_metrics.
 
 On-topic: the set xquad-<lang>, XQuAD questions asked against their own
 corpus (tenant xquad_<lang>): they should be answered.
@@ -9,8 +9,9 @@ Off-topic: the set xquad-<lang>-offtopic, the same questions asked against
 tenant 'demo', the bundled sample corpus (samples/, loaded with the loader),
 which says nothing about them: they should get the "no information" answer.
 
-There is no threshold sweep: to try other thresholds, edit the constants in
-py_udfs/answer.py and rerun this (each run is a new connection, so the
+There is no sweep: the support model is fitted by ragsql/train_support.py
+and measured on near-topic questions by ragsql/eval_refusal.py; after a
+change to py_udfs/support.py, rerun this (each run is a new connection, so the
 database's PL/Python picks up the change). --limit takes the first N
 questions of each set, in the file's order. A case takes about half a
 second (retrieval, the extractive answer and its judges): the default, 300
@@ -60,7 +61,7 @@ def main(argv=None):
         for kind, name in (("on", on_topic), ("off", off_topic)):
             runs[(lang, kind)] = run(conn, name, f"support: {kind}-topic", generate=True, rerank=True,
                                      max_cases=args.limit)
-    print("\nsupport check (py_udfs/answer.py thresholds), rag.answer with rerank")
+    print("\nsupport check (py_udfs/support.py), rag.answer with rerank")
     for lang in xquad.LANGS:
         on = conn.execute("SELECT cases, 1 - refusal_rate, generator FROM rag.eval_run_metrics WHERE run_id = %s",
                           (runs[(lang, "on")],)).fetchone()
