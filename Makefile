@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents eval-pii eval-injection bench llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | bench | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | llm | llm-stop"
 
 setup: system venv
 
@@ -70,6 +70,11 @@ eval-retrieval: migrate
 eval: migrate
 	$(PY) -m ragsql.eval --data $(SHARED)/data/xquad
 	$(PY) -m ragsql.eval_real --split all $$(bash scripts/llm.sh status | grep -q running && echo --llm)
+
+# Refusal on near-topic questions (XQuAD with one paragraph per article
+# withheld): the held-out test split, through rag.answer.
+eval-refusal: migrate
+	$(PY) -m ragsql.eval_refusal --data $(SHARED)/data/xquad --split test
 
 # The intent parser on the golden set (data/): accuracy, coverage, rejection.
 eval-intents: migrate
