@@ -61,7 +61,7 @@ def test_rag_answer_refuses_a_near_topic_question_and_says_why(conn, tenant):
     ingest(conn, SHIPPING, "Envíos", tenant=tenant)
     _filler(conn, tenant)
     conn.execute("SELECT rag.refresh_text_stats()")
-    out = conn.execute("SELECT rag.answer('¿Cuánto cuesta el envío a Chile?', tenant => %s) AS a",
+    out = conn.execute("SELECT rag.answer('¿Cuánto cuesta el envío marítimo a Chile?', tenant => %s) AS a",
                        (tenant,)).fetchone()["a"]
     assert not out["supported"] and out["refusal_reason"]
     out = conn.execute("SELECT rag.answer('¿Cuánto cuesta el envío a Buenos Aires?', tenant => %s) AS a",
