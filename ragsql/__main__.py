@@ -62,10 +62,11 @@ def print_answer(result, width=100):
     print(textwrap.fill(result["answer"], width=width, initial_indent="  ", subsequent_indent="  "))
     print(f"  model: {result['model']}   supported: {result['supported']}   "
           f"total: {result['timings_ms'].get('total_ms')} ms"
-          + (f"   note: {result['error']}" if result.get("error") else ""))
+          + (f"   note: {result['error']}" if result.get("error") else "")
+          + (f"   why: {result['refusal_reason']}" if result.get("refusal_reason") else ""))
     for s in result["sources"]:
         mark = "*" if s["cited"] else " "
-        print(f"   {mark}[{s['n']}] {s['title']}  (chunk {s['chunk_id']}, score {s['score']:.4f})")
+        print(f"   {mark}[{s['n']}] {s.get('citation') or s['title']}  (chunk {s['chunk_id']}, score {s['score']:.4f})")
 
 
 def cmd_ask(args, conn=None):
