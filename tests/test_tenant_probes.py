@@ -74,6 +74,8 @@ def fingerprint_b(c, world):
         "chunks": ("SELECT md5(string_agg(c::text, '|' ORDER BY id)) FROM rag.chunks c WHERE tenant = %s", t),
         "embeddings": ("SELECT md5(string_agg(e::text, '|' ORDER BY chunk_id, model_id)) FROM rag.embeddings e"
                        " WHERE tenant = %s", t),
+        "sentence vectors": ("SELECT md5(string_agg(s::text, '|' ORDER BY chunk_id, model_id, n))"
+                             " FROM rag.sentence_embeddings s WHERE tenant = %s", t),
         "queue": ("SELECT md5(string_agg(q::text, '|' ORDER BY chunk_id, model_id)) FROM rag.embedding_queue q"
                   " WHERE tenant = %s", t),
         "answers": ("SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM rag.answer_log l WHERE asked_by = %s", role),
@@ -171,6 +173,11 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
                              (word,)).fetchone()["n"]
             if not mine and idf != nowhere:
                 leaks.append(("oracle: text statistics", word, tenant, idf, nowhere))
+        # The answer's evidence: B's chunk yields no row, source or sentence
+        rows = c.execute("SELECT * FROM rag._answer_evidence(%s, NULL, NULL)", ([world["chunk_b"]],)).fetchall()
+        check("function: answer evidence", rows)
+        if rows:
+            leaks.append(("function: answer evidence", rows))
         # B's PII policy: naming B tells A nothing a made-up tenant would not
         counts["oracle: PII policy"] += 1
         modes = [c.execute("SELECT rag._pii_mode(%s) AS m", (name,)).fetchone()["m"]
@@ -204,12 +211,16 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
                 (t["b"],))
         blocked("write: insert as B", c, "INSERT INTO rag.documents (tenant, content, language, content_hash)"
                 " VALUES (%s, 'x', 'es', '\\x00')", (t["b"],))
-        for target in ("chunks", "embeddings", "embedding_queue"):
+        for target in ("chunks", "embeddings", "sentence_embeddings", "embedding_queue"):
             blocked("write: attach to B", c, {
                 "chunks": "INSERT INTO rag.chunks (document_id, tenant, position, content, ts_config, tsv)"
                           " VALUES (%s, %s, 9, 'x', 'rag.simple', ''::tsvector)",
                 "embeddings": "INSERT INTO rag.embeddings (chunk_id, model_id, embedding, tenant) SELECT %s, id,"
                               " array_fill(0.1, ARRAY[384])::real[]::vector, %s FROM rag.embedding_models WHERE active",
+                "sentence_embeddings": "INSERT INTO rag.sentence_embeddings (chunk_id, model_id, n, start_at, end_at,"
+                                       " embedding, tenant) SELECT %s, id, 99, 0, 1,"
+                                       " array_fill(0.1, ARRAY[384])::real[]::vector, %s"
+                                       " FROM rag.embedding_models WHERE active",
                 "embedding_queue": "INSERT INTO rag.embedding_queue (chunk_id, model_id, tenant) SELECT %s, id, %s"
                                    " FROM rag.embedding_models WHERE active",
             }[target], (world["docs"]["b"] if target == "chunks" else world["chunk_b"], t["a"]))
