@@ -75,12 +75,14 @@ def test_redact_on_output_masks_the_answer_the_log_and_the_llm_request(conn, ten
 
 def test_the_extractive_answer_is_masked_too(conn, tenant, policy):
     policy("redact_on_output")
-    ingest(conn, POLICY_DOC, "Reclamos", tenant=tenant)
+    # The section heading and the file name carry PII too: the citation is masked with them.
+    ingest(conn, f"## Escalar a {EMAIL}\n\n{POLICY_DOC}", "Reclamos", tenant=tenant, source=f"clientes/{EMAIL}/reclamos.md")
     r = conn.execute("SELECT rag.answer(%s, tenant => %s) AS a",
                      ("¿Quién es el contacto para reclamos de facturación?", tenant)).fetchone()["a"]
     assert r["model"] == "extractive" and r["supported"], r
     for value in (EMAIL, CUIT, PHONE):
-        assert value not in r["answer"]
+        assert value not in r["answer"] and value not in json.dumps(r["sources"], ensure_ascii=False)
+    assert r["sources"][0]["section"] == ["Escalar a <EMAIL>"]
 
 
 def test_without_a_policy_nothing_is_masked(conn, tenant):

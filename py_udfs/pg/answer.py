@@ -46,9 +46,12 @@ def add_evidence(plpy, sources, model_name, vector):
 
 
 def _masked(plpy, src):
-    """A source with its text and title masked; its stored sentence cosines
-    stay only while the masked text splits into the same sentences."""
-    masked = dict(src, content=mask_pii(plpy, src["content"], None), title=mask_pii(plpy, src["title"], None))
+    """A source with its text, title, file and section path masked; its
+    stored sentence cosines stay only while the masked text splits into the
+    same sentences."""
+    masked = dict(src, content=mask_pii(plpy, src["content"], None), title=mask_pii(plpy, src["title"], None),
+                  section=[mask_pii(plpy, h, None) for h in src.get("section") or []],
+                  source=mask_pii(plpy, src["source"], None) if src.get("source") else src.get("source"))
     if len(sentences.spans(masked["content"])) != len(sentences.spans(src["content"])):
         masked.pop("sentence_cosine", None)
     return masked
