@@ -11,6 +11,7 @@ best ones across all sources are quoted, best first, each once; a sentence
 that refers back brings the one before it, a cut-off one (ending in a colon
 or without a full stop) the one after it."""
 import re
+from functools import lru_cache
 
 from . import source_guard
 from .sentences import quotable
@@ -31,9 +32,15 @@ _FULL_STOP = re.compile(r"[.!?…][\"'”’)\]]*$")
 def _source_sentences(src):
     """[(sentence, may be quoted)] of a source, in order, as the ingest
     split them (so index n matches the stored sentence vectors)."""
-    findings = source_guard.findings_of(src["content"])
-    return [(source_guard.neutralize(s), quotable(s) and not flagged)
-            for _, _, s, flagged in source_guard.flagged_sentences(src["content"], findings)]
+    return _sentences_of(src["content"])
+
+
+@lru_cache(maxsize=256)
+def _sentences_of(content):
+    # Scoring and quoting both walk a question's sources: split them once.
+    findings = source_guard.findings_of(content)
+    return tuple((source_guard.neutralize(s), quotable(s) and not flagged)
+                 for _, _, s, flagged in source_guard.flagged_sentences(content, findings))
 
 
 def _key(sentence):

@@ -62,6 +62,11 @@ def answer_type(question):
     return None
 
 
+def has_number(text):
+    """Whether `text` holds a number, in digits or in words (es, en)."""
+    return bool(_NUMBER.search(fold(text.lower())))
+
+
 def has_type(kind, sentence, question):
     """Whether `sentence` holds something of `kind` that the question does
     not already give (a year the question names answers nothing)."""
