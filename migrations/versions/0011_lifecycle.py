@@ -1,0 +1,30 @@
+"""Document versions (upsert by source), vectorizers, feedback, per-tenant logs.
+
+Revision ID: 0011_lifecycle
+Revises: 0010_structure
+"""
+from alembic import op
+
+from ragsql import sqlfiles
+
+revision = "0011_lifecycle"
+down_revision = "0010_structure"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    sqlfiles.apply(op.get_bind().connection.dbapi_connection, "schema/0011_lifecycle.sql")
+
+
+def downgrade():
+    # Pending versions are not searchable yet: dropping them loses nothing
+    # the previous release can show (their live versions stay). Ratings and
+    # vectorizer definitions are lost: pg_dump before downgrading.
+    op.execute("DELETE FROM rag.documents WHERE pending")
+    op.execute("DROP TABLE rag.feedback")
+    op.execute("DROP TABLE rag.vectorizers")
+    op.execute("ALTER TABLE rag.chunks DROP COLUMN live")
+    op.execute("ALTER TABLE rag.documents DROP COLUMN replaces, DROP COLUMN pending")
+    op.execute("ALTER TABLE rag.intent_log DROP COLUMN tenant")
+    op.execute("ALTER TABLE rag.answer_log DROP COLUMN refusal_reason")
