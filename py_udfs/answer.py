@@ -7,6 +7,7 @@ support; the rest reaches the LLM fenced as data; a generated answer that
 repeats what a planted instruction asked for is discarded."""
 import re
 import secrets
+import textwrap
 import time
 from pathlib import Path
 
@@ -19,6 +20,19 @@ REFUSAL = {
     "es": "No tengo información sobre eso en las fuentes provistas.",
     "en": "I don't have information about that in the provided sources.",
 }
+# A tenant the caller cannot see reads exactly like one that does not exist
+# (or is empty): the reply must not tell one from the other.
+NO_DOCUMENTS = {  # (language, whether a tenant was named)
+    ("es", True): "Ese tenant no tiene documentos que usted pueda consultar.",
+    ("es", False): "No hay documentos que usted pueda consultar.",
+    ("en", True): "That tenant has no documents you can see.",
+    ("en", False): "There are no documents you can see.",
+}
+NO_DOCUMENTS_REASON = {
+    True: "the tenant has no documents you can see (it does not exist, is empty, or is not granted to you)",
+    False: "there are no documents you can see (no tenant is granted to you, or none has documents)",
+}
+LLM_REFUSAL_REASON = "the LLM found no answer in the sources"
 PROMPT_VERSION = "answer_v3"
 _PROMPT = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
 _CITATION = re.compile(r"\[(\d+)\]")
@@ -154,6 +168,7 @@ def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=()):
                 result["supported"] = False
                 result["answer"] = REFUSAL[lang]
                 result["model"] = cfg.model
+                result["refusal_reason"] = LLM_REFUSAL_REASON
             else:
                 reason = follows_planted_instruction(text, sources)
                 if reason:
@@ -188,3 +203,44 @@ def _note(result, notes):
 
 def cited_numbers(text):
     return sorted({int(m) for m in _CITATION.findall(text)})
+
+
+def no_documents(question, tenant_named):
+    """The reply when the caller can see no document (of the tenant named,
+    when one is): said as such, not as "no information", and without any
+    model work."""
+    lang = answer_language(question)
+    return {"language": lang, "supported": False, "error": None, "model": "extractive",
+            "answer": NO_DOCUMENTS[lang, bool(tenant_named)], "refusal_reason": NO_DOCUMENTS_REASON[bool(tenant_named)],
+            "timings_ms": {}}
+
+
+_TEXT_LABELS = {
+    "es": {"sources": "Fuentes:", "why": "Motivo:", "note": "Nota:", "rate": "respuesta {id}: califíquela de 1 a 5 con"},
+    "en": {"sources": "Sources:", "why": "Why:", "note": "Note:", "rate": "answer {id}: rate it 1 to 5 with"},
+}
+
+
+def as_text(result, width=78):
+    """rag.answer's JSON as text for a terminal (psql): the answer wrapped
+    to `width`, then its sources as `[n] citation` lines (the cited ones, or
+    all when none is cited), or why it refused; labels in the answer's
+    language."""
+    labels = _TEXT_LABELS.get(result.get("language"), _TEXT_LABELS["en"])
+    lines = textwrap.wrap(result["answer"], width) or [""]
+    if result.get("supported"):
+        sources = result.get("sources") or []
+        shown = [s for s in sources if s.get("cited")] or sources
+        if shown:
+            lines += ["", labels["sources"]]
+            for s in shown:
+                lines += textwrap.wrap(f"[{s['n']}] {s['citation']}", width, initial_indent="  ",
+                                       subsequent_indent="      ")
+    elif result.get("refusal_reason"):
+        lines += [""] + textwrap.wrap(f"{labels['why']} {result['refusal_reason']}", width, subsequent_indent="  ")
+    if result.get("error"):
+        lines += textwrap.wrap(f"{labels['note']} {result['error']}", width, subsequent_indent="  ")
+    if result.get("answer_id") is not None:
+        lines += ["", f"({labels['rate'].format(id=result['answer_id'])}"
+                      f" SELECT rag.give_feedback({result['answer_id']}, 5))"]
+    return "\n".join(lines)

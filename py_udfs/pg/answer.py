@@ -1,4 +1,5 @@
-"""Entry module of sql/idempotent/070_answer.sql: rag.answer.
+"""Entry module of sql/idempotent/070_answer.sql: rag.answer and its text
+form, rag.answer_text.
 
 One crossing into Python per question: the question's vectors and language
 are computed here, in-process, and handed to the SQL search (rag._search),
@@ -67,14 +68,37 @@ def citation(src):
     return f"{label} p. {src['page']}" if src.get("page") else label
 
 
-def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False):
-    """Retrieve, check support, generate or extract, log; returns the JSON."""
+def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None):
+    """rag.answer: the JSON (NULL for a NULL question)."""
+    out = _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint)
+    return None if out is None else json.dumps(out, ensure_ascii=False)
+
+
+def answer_text(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None):
+    """rag.answer_text: the same answer, as lines for a terminal."""
+    out = _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint)
+    return None if out is None else compose_answer.as_text(out)
+
+
+def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint):
+    """Retrieve, check support, generate or extract, log; returns the result
+    as a dict."""
+    if question is None:
+        return None
     require_question(plpy, question)
-    if not 1 <= max_sources <= 10:
-        plpy.error("sources must be between 1 and 10")
+    if max_sources is None or not 1 <= max_sources <= 10:
+        plpy.error(f"sources must be between 1 and 10, not {max_sources}", sqlstate="22023")
+    if k is None or k < 1:
+        plpy.error(f"k must be at least 1, not {k}", sqlstate="22023")
+    cfg = llm_config(plpy, endpoint)  # an unknown endpoint fails before any model work
     timings = {}
     t0 = time.perf_counter()
     row = model_row(plpy, model_name)
+    # Read as the caller: a tenant they may not see looks like one with no
+    # documents, so the reply is no oracle of which tenants exist.
+    if not run(plpy, "SELECT rag._sees_documents($1) AS yes", ["text"], [tenant])[0]["yes"]:
+        return _logged(plpy, compose_answer.no_documents(question, tenant is not None), question, tenant, [],
+                       row["name"], "extractive", timings, t0, {})
     vector, sources = retrieve(plpy, question, max(k, max_sources), tenant, filter_, row["name"], bool(rerank))
     sources = sources[:max_sources]
     timings["retrieval_ms"] = round((time.perf_counter() - t0) * 1000, 2)
@@ -85,7 +109,6 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
     def embed_fn(texts, _):
         return np.vstack([encode(plpy, row, texts[:1], True), encode(plpy, row, texts[1:], False)])
 
-    cfg = llm_config(plpy)
     # Guardrails: a question that tries to override the system is logged as
     # such; under a PII policy the sources (and so the answer and whatever
     # an LLM is sent) and the logged question are masked.
@@ -107,6 +130,14 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
                   [asked, compose_answer.answer_language(asked), tenant])[0]["terms"]
     timings["evidence_ms"] += round((time.perf_counter() - t) * 1000, 2)
     result = compose_answer.compose(asked, sources, embed_fn, cfg, max_sources, unknown)
+    if result.get("guardrail"):
+        screen["answer"] = result["guardrail"]
+    model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()
+    return _logged(plpy, result, asked, tenant, sources, row["name"], model_desc, timings, t0, screen)
+
+
+def _logged(plpy, result, asked, tenant, sources, embedding_model, model_desc, timings, t0, screen):
+    """Logs the answer in rag.answer_log and returns it with its log id."""
     timings.update(result["timings_ms"])
     timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     cited = set(compose_answer.cited_numbers(result["answer"]))
@@ -115,22 +146,21 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
                     "page": s.get("page"), "citation": citation(s),
                     "score": round(float(s["score"]), 6), "cited": n in cited}
                    for n, s in enumerate(sources, start=1)]
-    model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()
-    if result.get("guardrail"):
-        screen["answer"] = result["guardrail"]
-    run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text", "jsonb"],
-        [tenant, asked, [s["chunk_id"] for s in sources], result["answer"], result["supported"], model_desc,
-         json.dumps(timings), result["error"], json.dumps(screen)])
-    return json.dumps({
+    answer_id = run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS id",
+                    ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text", "jsonb", "text"],
+                    [tenant, asked, [s["chunk_id"] for s in sources], result["answer"], result["supported"],
+                     model_desc, json.dumps(timings), result["error"], json.dumps(screen),
+                     result.get("refusal_reason")])[0]["id"]
+    return {
+        "answer_id": answer_id,
         "answer": result["answer"],
         "supported": result["supported"],
         "language": result["language"],
         "sources": out_sources,
         "model": model_desc,
-        "embedding_model": row["name"],
+        "embedding_model": embedding_model,
         "error": result["error"],
         "guardrail": result.get("guardrail"),
         "refusal_reason": result.get("refusal_reason"),
         "timings_ms": timings,
-    }, ensure_ascii=False)
+    }

@@ -65,21 +65,24 @@ def model_row(plpy, name=None):
     return dict(rows[0])
 
 
-def _endpoint_config(plpy, kind, choice_setting, env_base_url=()):
-    """The endpoint of `kind` the session chose by name (`choice_setting`),
-    else the default one of that kind, else the server's environment. A
-    session may set the model, its own key and the timeout, never the URL;
-    a registered endpoint gets only the server key its row names."""
+def _endpoint_config(plpy, kind, choice_setting, env_base_url=(), chosen=None):
+    """The endpoint of `kind` named by the call (`chosen`: a function
+    argument, which survives transaction pooling) or by the session
+    (`choice_setting`), else the default one of that kind, else the server's
+    environment. Either way a name, never a URL: a session may set the
+    model, its own key and the timeout; a registered endpoint gets only the
+    server key its row names."""
     session = dict(run(plpy, "SELECT current_setting($1, true) AS choice,"
                              " current_setting('rag.llm_model', true) AS model,"
                              " current_setting('rag.llm_api_key', true) AS api_key,"
                              " current_setting('rag.llm_timeout_ms', true) AS timeout_ms", ["text"],
                        [choice_setting])[0])
-    if session["choice"]:
+    choice, where = (chosen, "endpoint argument") if chosen else (session["choice"], f"set in {choice_setting}")
+    if choice:
         rows = run(plpy, "SELECT * FROM rag.llm_endpoints WHERE name = $1 AND kind = $2", ["text", "text"],
-                   [session["choice"], kind])
+                   [choice, kind])
         if not rows:
-            plpy.error(f"unknown {kind} endpoint {session['choice']!r} (set in {choice_setting})", sqlstate="22023",
+            plpy.error(f"unknown {kind} endpoint {choice!r} ({where})", sqlstate="22023",
                        hint=f"SELECT name FROM rag.llm_endpoints WHERE kind = '{kind}' lists the registered ones")
     else:
         rows = run(plpy, "SELECT * FROM rag.llm_endpoints WHERE kind = $1 AND is_default", ["text"], [kind])
@@ -97,11 +100,12 @@ def _endpoint_config(plpy, kind, choice_setting, env_base_url=()):
         plpy.error(str(exc), sqlstate="22023")
 
 
-def llm_config(plpy):
-    """The chat endpoint (answers, judges, the intent parser): SET
-    rag.llm_endpoint = 'name', else the default chat endpoint, else the
-    server's RAGSQL_LLM_BASE_URL / OPENAI_BASE_URL. The key stays in memory."""
-    cfg = _endpoint_config(plpy, "chat", "rag.llm_endpoint", ("RAGSQL_LLM_BASE_URL", "OPENAI_BASE_URL"))
+def llm_config(plpy, endpoint=None):
+    """The chat endpoint (answers, judges, the intent parser): the one
+    `endpoint` names, else SET rag.llm_endpoint = 'name', else the default
+    chat endpoint, else the server's RAGSQL_LLM_BASE_URL / OPENAI_BASE_URL.
+    The key stays in memory."""
+    cfg = _endpoint_config(plpy, "chat", "rag.llm_endpoint", ("RAGSQL_LLM_BASE_URL", "OPENAI_BASE_URL"), endpoint)
     return dataclasses.replace(cfg, on_wait=lambda: check_interrupts(plpy))
 
 

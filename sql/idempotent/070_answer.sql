@@ -8,6 +8,11 @@
 -- rag.llm_timeout_ms, and the session's own key in rag.llm_api_key; a server
 -- key comes from the environment variable the endpoint names. Never in a table.
 
+-- `endpoint` names a registered chat endpoint for this call, as SET
+-- rag.llm_endpoint does for a session: behind a transaction-pooling
+-- connection pool a SET does not stay with the caller, an argument does. A
+-- name, never a URL. A NULL question gives NULL.
+DROP FUNCTION IF EXISTS rag.answer(text, int, text, jsonb, text, int, boolean);
 CREATE OR REPLACE FUNCTION rag.answer(
     question text,
     k int DEFAULT 10,
@@ -15,15 +20,49 @@ CREATE OR REPLACE FUNCTION rag.answer(
     filter jsonb DEFAULT NULL,
     model text DEFAULT NULL,
     sources int DEFAULT 5,
-    rerank boolean DEFAULT false)
+    rerank boolean DEFAULT false,
+    endpoint text DEFAULT NULL)
 RETURNS jsonb
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import answer
-return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank)
+return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank, endpoint)
 $py$;
+
+-- The same answer for a person at a terminal (psql): the answer wrapped,
+-- then its sources as `[n] citation` lines, or why it refused, in the
+-- question's language; formatted in py_udfs/answer.py (as_text) from the
+-- very result rag.answer returns.
+CREATE OR REPLACE FUNCTION rag.answer_text(
+    question text,
+    k int DEFAULT 10,
+    tenant text DEFAULT NULL,
+    filter jsonb DEFAULT NULL,
+    model text DEFAULT NULL,
+    sources int DEFAULT 5,
+    rerank boolean DEFAULT false,
+    endpoint text DEFAULT NULL)
+RETURNS text
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import answer
+return answer.answer_text(plpy, question, k, tenant, filter, model, sources, rerank, endpoint)
+$py$;
+
+-- Whether the caller can see any searchable document (of `tenant`, when
+-- given). Read as the caller: a tenant not granted to them and one that does
+-- not exist both say no.
+CREATE OR REPLACE FUNCTION rag._sees_documents(tenant text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT EXISTS (SELECT 1 FROM rag.documents d
+                    WHERE (_sees_documents.tenant IS NULL OR d.tenant = _sees_documents.tenant) AND NOT d.pending)
+$$;
 
 -- What the answer needs about its sources beyond rag.search's rows: where
 -- each one is (the document's source path or URI, the section path, the
@@ -83,26 +122,39 @@ $$;
 
 -- The answer log's one writer (analysts cannot write the table). The row is
 -- always the caller's own: a direct call can only add to one's own log, as
--- asking would.
+-- asking would. Returns the row's id: the answer's `answer_id`, which
+-- rag.give_feedback rates.
 DROP FUNCTION IF EXISTS rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text);
+DROP FUNCTION IF EXISTS rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text, jsonb);
 CREATE OR REPLACE FUNCTION rag._log_answer(tenant text, question text, chunk_ids bigint[], answer text,
                                            supported boolean, model text, timings_ms jsonb, error text,
-                                           guardrails jsonb)
-RETURNS void
+                                           guardrails jsonb, refusal_reason text DEFAULT NULL)
+RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     INSERT INTO rag.answer_log (asked_by, tenant, question, chunk_ids, answer, supported, model, timings_ms, error,
-                                guardrails)
+                                guardrails, refusal_reason)
     VALUES (rag.caller(), tenant, question, coalesce(chunk_ids, '{}'), answer, supported, model,
-            coalesce(timings_ms, '{}'), error, coalesce(guardrails, '{}'))
+            coalesce(timings_ms, '{}'), error, coalesce(guardrails, '{}'), refusal_reason)
+    RETURNING id
 $$;
 
--- The analyst's entry point, callable without the schema prefix.
-CREATE OR REPLACE FUNCTION public.rag_answer(question text) RETURNS jsonb
+-- The analyst's entry points, callable without the schema prefix: the JSON
+-- for programs, the text for psql. `tenant` and `endpoint` as in rag.answer.
+DROP FUNCTION IF EXISTS public.rag_answer(text);
+CREATE OR REPLACE FUNCTION public.rag_answer(question text, tenant text DEFAULT NULL, endpoint text DEFAULT NULL)
+RETURNS jsonb
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT rag.answer(question) $$;
+AS $$ SELECT rag.answer(question, tenant => tenant, endpoint => endpoint) $$;
+
+CREATE OR REPLACE FUNCTION public.rag_answer_text(question text, tenant text DEFAULT NULL,
+                                                  endpoint text DEFAULT NULL)
+RETURNS text
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT rag.answer_text(question, tenant => tenant, endpoint => endpoint) $$;
 
 -- Answers for BI tools: one row per logged answer, with latency per stage.
 CREATE OR REPLACE VIEW rag.answers WITH (security_invoker = true) AS
@@ -123,3 +175,28 @@ SELECT date_trunc('day', asked_at) AS day, count(*) AS answers,
        avg((error IS NOT NULL)::int) AS error_rate
 FROM rag.answers
 GROUP BY 1;
+
+-- What each column means, for the catalog browsers of BI tools.
+COMMENT ON VIEW rag.answers IS 'One row per answer the caller asked (rag.answer_log under row security), latency per stage';
+COMMENT ON COLUMN rag.answers.id IS 'The answer''s id (answer_id in rag.answer''s JSON; rated by rag.give_feedback)';
+COMMENT ON COLUMN rag.answers.asked_at IS 'When the question was asked';
+COMMENT ON COLUMN rag.answers.asked_by IS 'The role that asked (the session''s role)';
+COMMENT ON COLUMN rag.answers.tenant IS 'The tenant asked about; NULL: every tenant the caller may see';
+COMMENT ON COLUMN rag.answers.question IS 'The question as logged (PII masked under a tenant''s PII policy)';
+COMMENT ON COLUMN rag.answers.answer IS 'The answer text with [N] citations, or the refusal';
+COMMENT ON COLUMN rag.answers.supported IS 'true: answered from the sources; false: refused (refusal_reason in rag.answer_log)';
+COMMENT ON COLUMN rag.answers.model IS 'Generator: ''extractive'' or the LLM endpoint and model';
+COMMENT ON COLUMN rag.answers.n_sources IS 'How many sources the answer was given';
+COMMENT ON COLUMN rag.answers.chunk_ids IS 'The sources'' chunk ids, in source order [1], [2], ...';
+COMMENT ON COLUMN rag.answers.retrieval_ms IS 'Milliseconds spent retrieving (rag.search)';
+COMMENT ON COLUMN rag.answers.generation_ms IS 'Milliseconds spent in the LLM; NULL when none was called';
+COMMENT ON COLUMN rag.answers.total_ms IS 'Milliseconds for the whole call';
+COMMENT ON COLUMN rag.answers.error IS 'Why the LLM was skipped (the extractive fallback answered); NULL when not';
+COMMENT ON COLUMN rag.answers.support_ms IS 'Milliseconds spent checking that the sources support an answer';
+COMMENT ON VIEW rag.answer_latency IS 'The caller''s answers per day: latency percentiles and rates';
+COMMENT ON COLUMN rag.answer_latency.day IS 'Day (start, server time zone)';
+COMMENT ON COLUMN rag.answer_latency.answers IS 'Answers that day';
+COMMENT ON COLUMN rag.answer_latency.p50_ms IS 'Median total milliseconds';
+COMMENT ON COLUMN rag.answer_latency.p95_ms IS '95th percentile of total milliseconds';
+COMMENT ON COLUMN rag.answer_latency.no_information_rate IS 'Share of answers refused (supported = false)';
+COMMENT ON COLUMN rag.answer_latency.error_rate IS 'Share of answers whose LLM failed (extractive fallback)';
