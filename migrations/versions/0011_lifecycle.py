@@ -21,6 +21,18 @@ def downgrade():
     # Pending versions are not searchable yet: dropping them loses nothing
     # the previous release can show (their live versions stay). Ratings and
     # vectorizer definitions are lost: pg_dump before downgrading.
+    # The answer path's API of this release (feedback, the answer log's
+    # refusal_reason, the views over intent_log.tenant, the endpoint
+    # argument): the previous release re-creates its own, and must find no
+    # overload of these to clash with.
+    op.execute("DROP VIEW IF EXISTS rag.feedback_daily, rag.answer_stats, rag.intent_stats")
+    for fn in ("rag.give_feedback(bigint, int, text)",
+               "rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text, jsonb, text)",
+               "rag.answer(text, int, text, jsonb, text, int, boolean, text)",
+               "rag.answer_text(text, int, text, jsonb, text, int, boolean, text)",
+               "public.rag_answer(text, text, text)", "public.rag_answer_text(text, text, text)",
+               "rag._sees_documents(text)"):
+        op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DELETE FROM rag.documents WHERE pending")
     op.execute("DROP TABLE rag.feedback")
     op.execute("DROP TABLE rag.vectorizers")

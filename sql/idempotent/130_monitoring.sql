@@ -1,7 +1,9 @@
 -- Monitoring for BI and operators (role rag_monitor): aggregates across all
 -- tenants — counts, rates, latencies — and never content (no question,
 -- answer, document text or vector). SECURITY DEFINER: the monitor sees
--- through row security, but only what these functions return.
+-- through row security, but only what these functions return. The views
+-- at the end break the same figures down per tenant, model and function, as
+-- the caller sees the logs.
 
 CREATE OR REPLACE FUNCTION rag.monitor_answers(days int DEFAULT 30)
 RETURNS TABLE (day timestamptz, answers bigint, p50_ms float8, p95_ms float8, no_information_rate float8,
@@ -47,3 +49,78 @@ AS $$
       FROM rag.documents d LEFT JOIN rag.chunks c ON c.document_id = d.id
      GROUP BY d.tenant ORDER BY d.tenant
 $$;
+
+-- Breakdowns for BI dashboards, as the caller sees the logs (row security:
+-- an analyst, their own calls; a DBA, everyone's). A NULL tenant or function
+-- is a group of its own: a question asked across every visible tenant, an
+-- intent call with no tenant recorded, a question no function matched.
+-- Answers per day × tenant × generator. An LLM failure is an error and the
+-- extractive fallback answers (or refuses), so every fallback is an error.
+CREATE OR REPLACE VIEW rag.answer_stats WITH (security_invoker = true) AS
+SELECT date_trunc('day', l.asked_at) AS day, l.tenant, l.model,
+       count(*) AS answers,
+       count(*) FILTER (WHERE l.supported) AS answered,
+       count(*) FILTER (WHERE NOT coalesce(l.supported, false)) AS refused,
+       count(*) FILTER (WHERE l.error IS NOT NULL) AS errors,
+       count(*) FILTER (WHERE l.error IS NOT NULL AND l.supported) AS fallbacks,
+       avg(coalesce(l.supported, false)::int)::float8 AS answered_rate,
+       avg((NOT coalesce(l.supported, false))::int)::float8 AS refused_rate,
+       avg((l.error IS NOT NULL)::int)::float8 AS error_rate,
+       avg((l.error IS NOT NULL AND coalesce(l.supported, false))::int)::float8 AS fallback_rate,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY (l.timings_ms ->> 'total_ms')::float8) AS p50_ms,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY (l.timings_ms ->> 'total_ms')::float8) AS p95_ms,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY (l.timings_ms ->> 'total_ms')::float8) AS p99_ms
+  FROM rag.answer_log l
+ GROUP BY 1, 2, 3;
+
+-- Intent calls (rag.ask) per day × tenant × function.
+CREATE OR REPLACE VIEW rag.intent_stats WITH (security_invoker = true) AS
+SELECT date_trunc('day', l.asked_at) AS day, l.tenant,
+       coalesce(l.executed_function, l.intent ->> 'funcion') AS function,
+       count(*) AS calls,
+       count(*) FILTER (WHERE l.path = 'intent') AS executed,
+       count(*) FILTER (WHERE l.path = 'rejected') AS rejected,
+       count(*) FILTER (WHERE l.path = 'rag_answer') AS document_answers,
+       count(*) FILTER (WHERE l.error IS NOT NULL) AS errors,
+       avg((l.path = 'intent')::int)::float8 AS executed_rate,
+       avg((l.path = 'rejected')::int)::float8 AS rejected_rate,
+       avg((l.path = 'rag_answer')::int)::float8 AS document_answer_rate,
+       avg((l.error IS NOT NULL)::int)::float8 AS error_rate,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.duration_ms) AS p50_ms,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY l.duration_ms) AS p95_ms,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY l.duration_ms) AS p99_ms
+  FROM rag.intent_log l
+ GROUP BY 1, 2, 3;
+
+COMMENT ON VIEW rag.answer_stats IS 'Answers per day, tenant and generator: counts, rates and latency percentiles';
+COMMENT ON COLUMN rag.answer_stats.day IS 'Day (start, server time zone)';
+COMMENT ON COLUMN rag.answer_stats.tenant IS 'Tenant asked about; NULL: questions across every visible tenant';
+COMMENT ON COLUMN rag.answer_stats.model IS 'Generator: ''extractive'' (also the LLM fallback) or the LLM endpoint and model';
+COMMENT ON COLUMN rag.answer_stats.answers IS 'Answers logged';
+COMMENT ON COLUMN rag.answer_stats.answered IS 'Answers the sources supported';
+COMMENT ON COLUMN rag.answer_stats.refused IS 'Refusals (no information, no documents the caller can see)';
+COMMENT ON COLUMN rag.answer_stats.errors IS 'Answers whose LLM failed, timed out or was unreachable';
+COMMENT ON COLUMN rag.answer_stats.fallbacks IS 'Errors answered by the extractive fallback instead';
+COMMENT ON COLUMN rag.answer_stats.answered_rate IS 'answered / answers';
+COMMENT ON COLUMN rag.answer_stats.refused_rate IS 'refused / answers';
+COMMENT ON COLUMN rag.answer_stats.error_rate IS 'errors / answers';
+COMMENT ON COLUMN rag.answer_stats.fallback_rate IS 'fallbacks / answers';
+COMMENT ON COLUMN rag.answer_stats.p50_ms IS 'Median total milliseconds per answer';
+COMMENT ON COLUMN rag.answer_stats.p95_ms IS '95th percentile of total milliseconds';
+COMMENT ON COLUMN rag.answer_stats.p99_ms IS '99th percentile of total milliseconds';
+COMMENT ON VIEW rag.intent_stats IS 'Intent calls (rag.ask) per day, tenant and function: paths, rates and latency';
+COMMENT ON COLUMN rag.intent_stats.day IS 'Day (start, server time zone)';
+COMMENT ON COLUMN rag.intent_stats.tenant IS 'Tenant of the call; NULL: none recorded';
+COMMENT ON COLUMN rag.intent_stats.function IS 'Function executed, or the one a rejected intent named; NULL: no function matched';
+COMMENT ON COLUMN rag.intent_stats.calls IS 'Calls logged';
+COMMENT ON COLUMN rag.intent_stats.executed IS 'Calls that ran the function (path intent)';
+COMMENT ON COLUMN rag.intent_stats.rejected IS 'Calls whose intent failed validation (path rejected)';
+COMMENT ON COLUMN rag.intent_stats.document_answers IS 'Calls answered from documents (path rag_answer)';
+COMMENT ON COLUMN rag.intent_stats.errors IS 'Calls that logged an error';
+COMMENT ON COLUMN rag.intent_stats.executed_rate IS 'executed / calls';
+COMMENT ON COLUMN rag.intent_stats.rejected_rate IS 'rejected / calls';
+COMMENT ON COLUMN rag.intent_stats.document_answer_rate IS 'document_answers / calls';
+COMMENT ON COLUMN rag.intent_stats.error_rate IS 'errors / calls';
+COMMENT ON COLUMN rag.intent_stats.p50_ms IS 'Median milliseconds per call';
+COMMENT ON COLUMN rag.intent_stats.p95_ms IS '95th percentile of milliseconds per call';
+COMMENT ON COLUMN rag.intent_stats.p99_ms IS '99th percentile of milliseconds per call';

@@ -41,6 +41,12 @@ CREATE POLICY tenant_isolation ON rag.answer_log
     USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
 DROP POLICY IF EXISTS own_rows ON rag.intent_log;
 CREATE POLICY own_rows ON rag.intent_log USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
+-- A rating: the rater's own, and those of the tenants granted to the
+-- caller (an answer asked across tenants is rated with a NULL tenant: the
+-- rater's only).
+DROP POLICY IF EXISTS tenant_isolation ON rag.feedback;
+CREATE POLICY tenant_isolation ON rag.feedback
+    USING (given_by = current_user OR tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS own_rows ON rag.conversation_turns;
 CREATE POLICY own_rows ON rag.conversation_turns USING (asked_by = current_user) WITH CHECK (asked_by = current_user);
 
@@ -48,14 +54,16 @@ CREATE POLICY own_rows ON rag.conversation_turns USING (asked_by = current_user)
 -- call the API; no write privilege on any table. Their writes go through the
 -- SECURITY DEFINER functions that check the caller's tenant grants:
 -- rag.ingest_document, rag.delete_document, rag.process_embedding_queue (and
--- so rag.drain_embedding_queue), and the log writers rag._log_answer and
--- rag._log_intent_call, whose rows are always the caller's own. Earlier
+-- so rag.drain_embedding_queue), the log writers rag._log_answer and
+-- rag._log_intent_call, whose rows are always the caller's own, and
+-- rag.give_feedback, which rates only answers the caller may see. Earlier
 -- releases granted writes; they are taken back here.
 REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON ALL TABLES IN SCHEMA rag FROM rag_user;
 GRANT USAGE ON SCHEMA rag TO rag_user;
 GRANT SELECT ON rag.embedding_models, rag.vector_indexes, rag.embedding_queue_status, rag.reembed_progress,
                 rag.rerankers,
-                rag.text_stats, rag.text_corpus_stats, rag.answers, rag.answer_latency TO rag_user;
+                rag.text_stats, rag.text_corpus_stats, rag.answers, rag.answer_latency, rag.answer_stats,
+                rag.intent_stats, rag.feedback, rag.feedback_daily TO rag_user;
 GRANT SELECT ON rag.documents, rag.chunks, rag.embeddings, rag.sentence_embeddings, rag.embedding_queue,
                 rag.answer_log TO rag_user;
 GRANT SELECT ON rag.eval_sets, rag.eval_cases, rag.eval_runs, rag.eval_results,
