@@ -94,7 +94,6 @@ def test_answers_are_logged_with_their_sources(conn, tenant, docs):
 
 
 @pytest.mark.parametrize("question,msg", [
-    (None, "question must not be empty"),
     ("", "question must not be empty"),
     ("   ", "question must not be empty"),
     ("x" * 5000, "the limit is 4000"),

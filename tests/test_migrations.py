@@ -165,8 +165,10 @@ def test_functions_pin_search_path(conn):
          WHERE p.pronamespace = 'rag'::regnamespace AND p.prokind <> 'p'  -- a committing procedure cannot SET
            AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')""").fetchall()
     assert unpinned == []
-    pub = conn.execute("SELECT proconfig FROM pg_proc WHERE oid = 'public.rag_answer(text)'::regprocedure").fetchone()
-    assert any(c.startswith("search_path=") for c in pub["proconfig"])
+    pub = conn.execute("SELECT proname, proconfig FROM pg_proc WHERE pronamespace = 'public'::regnamespace"
+                       " AND proname LIKE 'rag\\_%'").fetchall()
+    assert {"rag_answer", "rag_answer_text"} <= {p["proname"] for p in pub}
+    assert all(any(c.startswith("search_path=") for c in p["proconfig"] or []) for p in pub), pub
 
 
 def test_python_path_is_not_session_settable(conn):

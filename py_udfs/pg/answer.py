@@ -1,5 +1,5 @@
-"""Entry module of sql/idempotent/070_answer.sql: rag.answer and its text
-form, rag.answer_text.
+"""Entry module of sql/idempotent/070_answer.sql: rag._answer, the body of
+rag.answer and of its text form, rag.answer_text.
 
 One crossing into Python per question: the question's vectors and language
 are computed here, in-process, and handed to the SQL search (rag._search),
@@ -15,9 +15,14 @@ from .backend import encode, llm_config, model_row, query_features, require_ques
 from .guardrails import mask_pii
 
 
-def retrieve(plpy, question, k, tenant, filter_, model_name, rerank):
-    models = run(plpy, "SELECT rag._search_plan($1, $2, 'hybrid', $3, $4, $5) AS models",
-                 ["text", "int", "jsonb", "text", "bool"], [question, k, filter_, model_name, rerank])[0]["models"]
+def search_plan(plpy, question, k, filter_, model_name, rerank):
+    """rag.search's checks of the arguments, and the models whose query
+    vectors it needs."""
+    return run(plpy, "SELECT rag._search_plan($1, $2, 'hybrid', $3, $4, $5) AS models",
+               ["text", "int", "jsonb", "text", "bool"], [question, k, filter_, model_name, rerank])[0]["models"]
+
+
+def retrieve(plpy, question, models, k, tenant, filter_, model_name, rerank):
     features = query_features(plpy, question, models, None)
     vector = features["embeddings"][models.index(model_name)] if model_name in (models or []) else None
     return vector, [dict(r) for r in run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
@@ -68,16 +73,13 @@ def citation(src):
     return f"{label} p. {src['page']}" if src.get("page") else label
 
 
-def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None):
-    """rag.answer: the JSON (NULL for a NULL question)."""
+def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None, form="json"):
+    """rag._answer: the answer as JSON (rag.answer) or as text for a terminal
+    (rag.answer_text, py_udfs/answer.py as_text); NULL for a NULL question."""
     out = _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint)
-    return None if out is None else json.dumps(out, ensure_ascii=False)
-
-
-def answer_text(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None):
-    """rag.answer_text: the same answer, as lines for a terminal."""
-    out = _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint)
-    return None if out is None else compose_answer.as_text(out)
+    if out is None:
+        return None
+    return compose_answer.as_text(out) if form == "text" else json.dumps(out, ensure_ascii=False)
 
 
 def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint):
@@ -94,12 +96,14 @@ def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank,
     timings = {}
     t0 = time.perf_counter()
     row = model_row(plpy, model_name)
+    k = max(k, max_sources)
+    models = search_plan(plpy, question, k, filter_, row["name"], bool(rerank))
     # Read as the caller: a tenant they may not see looks like one with no
     # documents, so the reply is no oracle of which tenants exist.
     if not run(plpy, "SELECT rag._sees_documents($1) AS yes", ["text"], [tenant])[0]["yes"]:
         return _logged(plpy, compose_answer.no_documents(question, tenant is not None), question, tenant, [],
                        row["name"], "extractive", timings, t0, {})
-    vector, sources = retrieve(plpy, question, max(k, max_sources), tenant, filter_, row["name"], bool(rerank))
+    vector, sources = retrieve(plpy, question, models, k, tenant, filter_, row["name"], bool(rerank))
     sources = sources[:max_sources]
     timings["retrieval_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     t = time.perf_counter()

@@ -56,7 +56,7 @@ def model_row(plpy, name=None):
     if name:
         rows = run(plpy, "SELECT * FROM rag.embedding_models WHERE name = $1", ["text"], [name])
         if not rows:
-            plpy.error(f"unknown embedding model {name!r}",
+            plpy.error(f"unknown embedding model {name!r}", sqlstate="22023",
                        hint="SELECT name FROM rag.embedding_models lists the registered models")
     else:
         rows = run(plpy, "SELECT * FROM rag.embedding_models WHERE active")

@@ -18,3 +18,29 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 import py_udfs
 GD["ragsql"] = py_udfs.__version__
 $py$;
+
+-- A PL/Python error reaches the caller as "plpy.Error: <message>" (or
+-- "spiexceptions.<Name>: ...") with the Python traceback as its context. An
+-- entry point meant for people (rag.answer) calls its PL/Python body from
+-- PL/pgSQL and, on error, re-raises it here: same SQLSTATE, detail and
+-- hint, the message without the Python class, no traceback.
+CREATE OR REPLACE FUNCTION rag._raise_clean(sqlstate text, message text, detail text, hint text)
+RETURNS void
+LANGUAGE plpgsql IMMUTABLE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_msg text := regexp_replace(message, '^(plpy\.\w+|spiexceptions\.\w+): ', '');
+BEGIN
+    -- RAISE refuses a NULL option, and an empty one would print an empty line.
+    IF coalesce(detail, '') <> '' AND coalesce(hint, '') <> '' THEN
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = v_msg, DETAIL = detail, HINT = hint;
+    ELSIF coalesce(detail, '') <> '' THEN
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = v_msg, DETAIL = detail;
+    ELSIF coalesce(hint, '') <> '' THEN
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = v_msg, HINT = hint;
+    ELSE
+        RAISE EXCEPTION USING ERRCODE = sqlstate, MESSAGE = v_msg;
+    END IF;
+END;
+$$;

@@ -12,7 +12,26 @@
 -- rag.llm_endpoint does for a session: behind a transaction-pooling
 -- connection pool a SET does not stay with the caller, an argument does. A
 -- name, never a URL. A NULL question gives NULL.
+--
+-- rag.answer and rag.answer_text (the same answer for a person at a
+-- terminal: wrapped, with its sources as `[n] citation` lines or why it
+-- refused, formatted by py_udfs/answer.py as_text from the very result
+-- rag.answer returns) are PL/pgSQL around one PL/Python body, rag._answer,
+-- so that bad input reaches the caller as a plain error (rag._raise_clean)
+-- rather than a Python traceback. A cancel or statement_timeout is not
+-- caught (WHEN OTHERS leaves it alone).
 DROP FUNCTION IF EXISTS rag.answer(text, int, text, jsonb, text, int, boolean);
+CREATE OR REPLACE FUNCTION rag._answer(question text, k int, tenant text, filter jsonb, model text, sources int,
+                                       rerank boolean, endpoint text, form text)
+RETURNS text
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import answer
+return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank, endpoint, form)
+$py$;
+
 CREATE OR REPLACE FUNCTION rag.answer(
     question text,
     k int DEFAULT 10,
@@ -23,18 +42,20 @@ CREATE OR REPLACE FUNCTION rag.answer(
     rerank boolean DEFAULT false,
     endpoint text DEFAULT NULL)
 RETURNS jsonb
-LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $py$
-if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs.pg import answer
-return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank, endpoint)
-$py$;
+AS $$
+DECLARE
+    v_state text; v_msg text; v_detail text; v_hint text;
+BEGIN
+    RETURN rag._answer($1, $2, $3, $4, $5, $6, $7, $8, 'json')::jsonb;
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL,
+                            v_hint = PG_EXCEPTION_HINT;
+    PERFORM rag._raise_clean(v_state, v_msg, v_detail, v_hint);
+END;
+$$;
 
--- The same answer for a person at a terminal (psql): the answer wrapped,
--- then its sources as `[n] citation` lines, or why it refused, in the
--- question's language; formatted in py_udfs/answer.py (as_text) from the
--- very result rag.answer returns.
 CREATE OR REPLACE FUNCTION rag.answer_text(
     question text,
     k int DEFAULT 10,
@@ -45,13 +66,19 @@ CREATE OR REPLACE FUNCTION rag.answer_text(
     rerank boolean DEFAULT false,
     endpoint text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $py$
-if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs.pg import answer
-return answer.answer_text(plpy, question, k, tenant, filter, model, sources, rerank, endpoint)
-$py$;
+AS $$
+DECLARE
+    v_state text; v_msg text; v_detail text; v_hint text;
+BEGIN
+    RETURN rag._answer($1, $2, $3, $4, $5, $6, $7, $8, 'text');
+EXCEPTION WHEN OTHERS THEN
+    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL,
+                            v_hint = PG_EXCEPTION_HINT;
+    PERFORM rag._raise_clean(v_state, v_msg, v_detail, v_hint);
+END;
+$$;
 
 -- Whether the caller can see any searchable document (of `tenant`, when
 -- given). Read as the caller: a tenant not granted to them and one that does
