@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | llm | llm-stop"
 
 setup: system venv
 
@@ -53,6 +53,13 @@ psql: db
 
 dburl:
 	@echo "$(DATABASE_URL)"
+
+# The same database over TCP (libpq form), and as JDBC for Java BI tools.
+dburl-tcp:
+	@bash scripts/db.sh url-tcp "$(DATABASE_URL)"
+
+dburl-jdbc:
+	@bash scripts/db.sh url-jdbc "$(DATABASE_URL)"
 
 demo: migrate
 	$(PY) -m ragsql demo samples

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Project-local PostgreSQL cluster: data and socket inside the checkout,
 # a non-standard port, run as the postgres OS user (postgres refuses root).
-#   scripts/db.sh start | stop | status | url
+#   scripts/db.sh start | stop | status | url | url-tcp [URL] | url-jdbc [URL]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -57,5 +57,29 @@ CONF
     as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" status ;;
   url)
     echo "postgresql://$(dbuser)@/$DB?host=$SOCK&port=$PORT" ;;
-  *) echo "usage: $0 start|stop|status|url" >&2; exit 2 ;;
+  # The same database over TCP on loopback (listen_addresses above), for
+  # tools that cannot use a Unix socket: libpq form, and the JDBC form that
+  # DBeaver, DataGrip, Metabase and other Java tools accept. Given a URL
+  # (DATABASE_URL), its user, database and port are kept. No password is
+  # ever printed: initdb's loopback rule here is trust; a cluster that asks
+  # for one gets it from the tool's own password field or ~/.pgpass.
+  url-tcp|url-jdbc)
+    python3 - "$1" "${2:-postgresql://$(dbuser)@/$DB?host=$SOCK&port=$PORT}" <<'PY'
+import sys
+from urllib.parse import parse_qs, quote, urlsplit
+form, url = sys.argv[1], sys.argv[2]
+u = urlsplit(url)
+q = {k: v[-1] for k, v in parse_qs(u.query).items()}
+host = u.hostname or q.get("host", "")
+host = "127.0.0.1" if not host or host.startswith("/") else host
+port = u.port or int(q.get("port", 5432))
+user = u.username or q.get("user", "")
+db = u.path.lstrip("/") or q.get("dbname", user)
+if form == "url-tcp":
+    print(f"postgresql://{quote(user, safe='') + '@' if user else ''}{host}:{port}/{quote(db, safe='')}")
+else:
+    print(f"jdbc:postgresql://{host}:{port}/{quote(db, safe='')}" + (f"?user={quote(user, safe='')}" if user else ""))
+PY
+    ;;
+  *) echo "usage: $0 start|stop|status|url|url-tcp [URL]|url-jdbc [URL]" >&2; exit 2 ;;
 esac

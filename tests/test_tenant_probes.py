@@ -49,12 +49,18 @@ def world(db_url):
             b.execute("SET rag.session_id = 'b-session'")
             b.execute("SELECT rag.answer(%s)", (B_QUESTION,))
             b.execute("SELECT rag.ask(%s)", (B_QUESTION,))
+            # B's ratings, of an answer across its tenants and of one in tenant B
+            answers_b = [b.execute("SELECT (rag.answer(%s, tenant => %s) ->> 'answer_id')::bigint",
+                                   (B_QUESTION, tenant)).fetchone()[0] for tenant in (None, t["b"])]
+            for answer_id in answers_b:
+                b.execute("SELECT rag.give_feedback(%s, 2, 'zafiro no aprobó el presupuesto')", (answer_id,))
         set_id = c.execute("INSERT INTO rag.eval_sets (name) VALUES (%s) RETURNING id", (f"probe-{tag}",)).fetchone()["id"]
         c.execute("INSERT INTO rag.eval_cases (set_id, question, reference_answer, relevant_document_ids, tenant)"
                   " VALUES (%s, %s, '4 millones', %s, %s)", (set_id, B_QUESTION, [docs["b"]], t["b"]))
         c.execute("SELECT rag.evaluate(%s, generate => true)", (f"probe-{tag}",))
         chunk_b = c.execute("SELECT id FROM rag.chunks WHERE document_id = %s", (docs["b"],)).fetchone()["id"]
-        yield {"tenants": t, "roles": roles, "docs": docs, "chunk_b": chunk_b, "set_id": set_id}
+        yield {"tenants": t, "roles": roles, "docs": docs, "chunk_b": chunk_b, "set_id": set_id,
+               "answers_b": answers_b}
         c.execute("DELETE FROM rag.eval_sets WHERE id = %s", (set_id,))
         c.execute("DELETE FROM rag.tenant_policies WHERE tenant = %s", (t["b"],))
         for k in ("a", "b"):
@@ -80,6 +86,9 @@ def fingerprint_b(c, world):
                   " WHERE tenant = %s", t),
         "answers": ("SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM rag.answer_log l WHERE asked_by = %s", role),
         "intents": ("SELECT md5(string_agg(l::text, '|' ORDER BY id)) FROM rag.intent_log l WHERE asked_by = %s", role),
+        # every rating of B's answers, whoever gave it: a rating by A would show
+        "feedback": ("SELECT md5(string_agg(f::text, '|' ORDER BY id)) FROM rag.feedback f"
+                     " WHERE answer_id = ANY (%s) OR given_by = %s", (world["answers_b"], role)),
         "turns": ("SELECT md5(string_agg(x::text, '|' ORDER BY id)) FROM rag.conversation_turns x"
                   " WHERE asked_by = %s", role),
         "cases": ("SELECT md5(string_agg(x::text, '|' ORDER BY id)) FROM rag.eval_cases x WHERE tenant = %s", t),
@@ -89,7 +98,8 @@ def fingerprint_b(c, world):
         "policy": ("SELECT md5(string_agg(x::text, '|')) FROM rag.tenant_policies x WHERE tenant = %s", t),
     }
     with c.cursor(row_factory=psycopg.rows.tuple_row) as cur:
-        return {k: cur.execute(sql, (arg,)).fetchone()[0] for k, (sql, arg) in q.items()}
+        return {k: cur.execute(sql, arg if isinstance(arg, tuple) else (arg,)).fetchone()[0]
+                for k, (sql, arg) in q.items()}
 
 
 def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, world):
@@ -196,7 +206,8 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
             if rel.startswith("rag.") and rel.split(".")[1] in ("answers", "answer_latency", "eval_run_metrics",
                                                                   "eval_trend", "eval_worst_cases",
                                                                   "intent_parse_stats", "vector_indexes",
-                                                                  "embedding_queue_status", "reembed_progress"):
+                                                                  "embedding_queue_status", "reembed_progress",
+                                                                  "answer_stats", "intent_stats", "feedback_daily"):
                 blocked("write: view", c, f"DELETE FROM {rel}")
                 continue
             blocked("write: update all", c, f"UPDATE {rel} SET {cols[0]} = {cols[0]}", targets_b=False)
@@ -224,6 +235,9 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
                 "embedding_queue": "INSERT INTO rag.embedding_queue (chunk_id, model_id, tenant) SELECT %s, id, %s"
                                    " FROM rag.embedding_models WHERE active",
             }[target], (world["docs"]["b"] if target == "chunks" else world["chunk_b"], t["a"]))
+        for answer_id in world["answers_b"]:  # rating B's answers: refused, and no row
+            blocked("write: rate B's answer", c, "SELECT rag.give_feedback(%s, 5, 'de A')", (answer_id,),
+                    targets_b=False)
         blocked("write: grants", c, "SELECT rag.grant_tenant(%s, %s)", (roles["a"], t["b"]))
         blocked("write: grants", c, "INSERT INTO rag.tenant_access VALUES (%s, %s)", (roles["a"], t["b"]))
         blocked("write: delete B document", c, "SELECT rag.delete_document(%s)", (world["docs"]["b"],),
