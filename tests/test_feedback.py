@@ -86,3 +86,35 @@ def test_ratings_go_with_their_answer(conn, world):
     fid = a1.execute("SELECT rag.give_feedback(%s, 4) AS id", (world["answers"]["a1"],)).fetchone()["id"]
     conn.execute("DELETE FROM rag.answer_log WHERE id = %s", (world["answers"]["a1"],))
     assert conn.execute("SELECT count(*) AS n FROM rag.feedback WHERE id = %s", (fid,)).fetchone()["n"] == 0
+
+
+def test_a_downgrade_refuses_to_drop_ratings_and_then_drops_this_releases_answer_api():
+    import argparse
+
+    from alembic import command
+
+    from ragsql.migration_guard import DataLossRefused
+
+    from .conftest import TEST_DB, admin_url, alembic_cfg, recreate_db
+    url = recreate_db(TEST_DB + "_feedback_downgrade")
+    cfg = alembic_cfg(url)
+    command.upgrade(cfg, "head")
+    with psycopg.connect(url, autocommit=True) as c:
+        c.execute("SELECT rag.ingest_document('Los mayoristas devuelven en 30 días.', 'D', sync => true)")
+        answer_id = c.execute("SELECT (rag_answer('¿Cuántos días?') ->> 'answer_id')::bigint").fetchone()[0]
+        c.execute("SELECT rag.give_feedback(%s, 4)", (answer_id,))
+    with pytest.raises(DataLossRefused, match=r"rag.feedback \(1 rows\)"):
+        command.downgrade(cfg, "0010_structure")
+    cfg.cmd_opts = argparse.Namespace(x=["allow_data_loss=true"])
+    command.downgrade(cfg, "0010_structure")
+    with psycopg.connect(url, autocommit=True) as c:
+        gone = c.execute("SELECT to_regclass('rag.feedback'), to_regclass('rag.answer_stats'),"
+                         " to_regprocedure('rag.answer(text, int, text, jsonb, text, int, boolean, text)'),"
+                         " to_regprocedure('public.rag_answer(text, text, text)')").fetchone()
+        assert gone == (None, None, None, None)
+    cfg.cmd_opts = None
+    command.upgrade(cfg, "head")
+    with psycopg.connect(url, autocommit=True) as c:
+        assert c.execute("SELECT rag_answer_text('¿Cuántos días?') LIKE '%%30 días%%'").fetchone()[0]
+    with psycopg.connect(admin_url(), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{TEST_DB}_feedback_downgrade" WITH (FORCE)')

@@ -6,6 +6,7 @@ Revises: 0010_structure
 from alembic import op
 
 from ragsql import sqlfiles
+from ragsql.migration_guard import refuse_data_loss
 
 revision = "0011_lifecycle"
 down_revision = "0010_structure"
@@ -21,6 +22,7 @@ def downgrade():
     # Pending versions are not searchable yet: dropping them loses nothing
     # the previous release can show (their live versions stay). Ratings and
     # vectorizer definitions are lost: pg_dump before downgrading.
+    refuse_data_loss(revision, ["rag.feedback"])
     # The answer path's API of this release (feedback, the answer log's
     # refusal_reason, the views over intent_log.tenant, the endpoint
     # argument): the previous release re-creates its own, and must find no
@@ -38,6 +40,7 @@ def downgrade():
     op.execute("DROP TABLE rag.feedback")
     op.execute("DROP TABLE rag.vectorizers")
     op.execute("ALTER TABLE rag.chunks DROP COLUMN live")
+    op.execute("DROP INDEX rag.documents_tenant_source_idx")  # on kept columns: the upgrade re-creates it
     op.execute("ALTER TABLE rag.documents DROP COLUMN replaces, DROP COLUMN pending")
     op.execute("ALTER TABLE rag.intent_log DROP COLUMN tenant")
     op.execute("ALTER TABLE rag.answer_log DROP COLUMN refusal_reason")
