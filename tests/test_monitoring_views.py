@@ -114,3 +114,19 @@ def test_the_tcp_url_connects_and_the_jdbc_url_names_the_same_database(db_url):
     assert "password" not in jdbc and "password" not in tcp
     assert url_form("url-jdbc", "postgresql://bob@db.example:6543/prod") == \
         "jdbc:postgresql://db.example:6543/prod?user=bob"
+
+
+def test_the_monitor_gets_the_breakdowns_across_tenants_through_its_functions(conn, db_url, asked):
+    a, b = asked["tenants"]
+    role = "mon_monitor_" + uuid.uuid4().hex[:8]
+    conn.execute(f'CREATE ROLE "{role}" LOGIN IN ROLE rag_monitor')
+    try:
+        with psycopg.connect(db_url.replace("postgres@", f"{role}@", 1), autocommit=True) as c:
+            rows = c.execute("SELECT tenant, answers FROM rag.monitor_answer_stats(1)"
+                             " WHERE tenant IN (%s, %s) ORDER BY tenant", (a, b)).fetchall()
+            assert rows == [(a, 3), (b, 2)]
+            assert c.execute("SELECT sum(calls) FROM rag.monitor_intent_stats()").fetchone()[0] >= 3
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                c.execute("SELECT * FROM rag.answer_stats")
+    finally:
+        conn.execute(f'DROP ROLE "{role}"')

@@ -194,7 +194,8 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
                  for name in (t["b"], "no_such_tenant_" + t["a"])]
         if modes[0] != modes[1]:
             leaks.append(("oracle: PII policy", modes))
-        for fn in ("rag.monitor_answers()", "rag.monitor_intents()", "rag.monitor_corpus()"):
+        for fn in ("rag.monitor_answers()", "rag.monitor_intents()", "rag.monitor_corpus()",
+                   "rag.monitor_answer_stats()", "rag.monitor_intent_stats()"):
             blocked("function: monitoring", c, f"SELECT * FROM {fn}")
         c.execute("SET rag.session_id = 'b-session'")  # B's conversation: A must not continue it
         check("function: rag.ask history", c.execute("SELECT rag.ask('¿y el proyecto?') AS a").fetchall())

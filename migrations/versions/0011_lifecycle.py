@@ -27,7 +27,7 @@ def downgrade():
     # refusal_reason, the views over intent_log.tenant, the endpoint
     # argument): the previous release re-creates its own, and must find no
     # overload of these to clash with.
-    op.execute("DROP VIEW IF EXISTS rag.feedback_daily, rag.answer_stats, rag.intent_stats")
+    op.execute("DROP VIEW IF EXISTS rag.feedback_daily, rag.answer_stats, rag.intent_stats CASCADE")  # and monitor_*_stats
     for fn in ("rag.give_feedback(bigint, int, text)",
                "rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text, jsonb, text)",
                "rag.answer(text, int, text, jsonb, text, int, boolean, text)",

@@ -92,6 +92,29 @@ SELECT date_trunc('day', l.asked_at) AS day, l.tenant,
   FROM rag.intent_log l
  GROUP BY 1, 2, 3;
 
+-- The same breakdowns for the monitor, across every tenant: the views read
+-- as this function's owner (security_invoker takes the current user, which
+-- SECURITY DEFINER makes the owner), so the figures have one home.
+CREATE OR REPLACE FUNCTION rag.monitor_answer_stats(days int DEFAULT 30)
+RETURNS SETOF rag.answer_stats
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM rag.answer_stats s
+     WHERE s.day >= date_trunc('day', now() - make_interval(days => greatest(coalesce(days, 30), 1)))
+     ORDER BY s.day, s.tenant, s.model
+$$;
+
+CREATE OR REPLACE FUNCTION rag.monitor_intent_stats(days int DEFAULT 30)
+RETURNS SETOF rag.intent_stats
+LANGUAGE sql STABLE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT * FROM rag.intent_stats s
+     WHERE s.day >= date_trunc('day', now() - make_interval(days => greatest(coalesce(days, 30), 1)))
+     ORDER BY s.day, s.tenant, s.function
+$$;
+
 COMMENT ON VIEW rag.answer_stats IS 'Answers per day, tenant and generator: counts, rates and latency percentiles';
 COMMENT ON COLUMN rag.answer_stats.day IS 'Day (start, server time zone)';
 COMMENT ON COLUMN rag.answer_stats.tenant IS 'Tenant asked about; NULL: questions across every visible tenant';

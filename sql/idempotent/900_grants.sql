@@ -84,8 +84,10 @@ BEGIN
     END IF;
 END $$;
 GRANT USAGE ON SCHEMA rag TO rag_monitor;
-REVOKE EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus() TO rag_monitor;
+REVOKE EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus(),
+       rag.monitor_answer_stats(int), rag.monitor_intent_stats(int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus(),
+      rag.monitor_answer_stats(int), rag.monitor_intent_stats(int) TO rag_monitor;
 
 -- What only DBAs (owners, superusers) do.
 REVOKE ALL ON rag.tenant_access FROM PUBLIC;
