@@ -241,6 +241,8 @@ def as_text(result, width=78):
     if result.get("error"):
         lines += textwrap.wrap(f"{labels['note']} {result['error']}", width, subsequent_indent="  ")
     if result.get("answer_id") is not None:
-        lines += ["", f"({labels['rate'].format(id=result['answer_id'])}"
-                      f" SELECT rag.give_feedback({result['answer_id']}, 5))"]
+        # the statement to copy stays whole, on a line of its own when need be
+        rate = f"({labels['rate'].format(id=result['answer_id'])}"
+        sql = f"SELECT rag.give_feedback({result['answer_id']}, 5))"
+        lines += ["", f"{rate} {sql}"] if len(rate) + 1 + len(sql) <= width else ["", rate, f"  {sql}"]
     return "\n".join(lines)

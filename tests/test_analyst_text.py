@@ -166,3 +166,21 @@ def test_the_endpoint_is_a_call_argument_naming_a_registered_endpoint(conn, tena
         with pytest.raises(psycopg.errors.InvalidParameterValue, match="unknown chat endpoint"):
             conn.execute("SELECT rag.answer(%s, tenant => %s, endpoint => %s)", (QUESTION, tenant, server.base_url))
         assert len(server.requests) == 3
+
+
+def test_as_text_wraps_long_citations_and_notes_a_fallback():
+    """The formatter alone (py_udfs/answer.py), no database."""
+    from py_udfs.answer import as_text
+    result = {"answer_id": 7, "answer": "New products are covered for 12 months. [2]", "supported": True,
+              "language": "en", "error": "LLM unavailable (timed out); extractive fallback",
+              "sources": [{"n": 1, "citation": "a.md", "cited": False},
+                          {"n": 2, "citation": "guide.md › " + " › ".join(["A very long heading"] * 5),
+                           "cited": True}]}
+    lines = as_text(result, width=40).split("\n")
+    assert lines[0] == "New products are covered for 12 months." and lines[1] == "[2]"
+    assert "Sources:" in lines and not any("a.md" in line for line in lines)  # only the cited source
+    assert all(len(line) <= 40 for line in lines), lines
+    start = next(i for i, line in enumerate(lines) if line.startswith("  [2] guide.md"))
+    assert lines[start + 1].startswith("      ")  # a citation's continuation lines are indented
+    assert any(line.startswith("Note: LLM unavailable") for line in lines)
+    assert lines[-2:] == ["(answer 7: rate it 1 to 5 with", "  SELECT rag.give_feedback(7, 5))"]
