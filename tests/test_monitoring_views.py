@@ -1,6 +1,8 @@
 """What BI tools and DBAs read: every view column has a comment, the
 per-tenant / per-model / per-function breakdowns of latency and rates, and
 the TCP and JDBC URLs a tool connects with."""
+import os
+import shutil
 import subprocess
 import uuid
 
@@ -130,3 +132,30 @@ def test_the_monitor_gets_the_breakdowns_across_tenants_through_its_functions(co
                 c.execute("SELECT * FROM rag.answer_stats")
     finally:
         conn.execute(f'DROP ROLE "{role}"')
+
+
+JDBC_JAR = "/usr/share/java/postgresql.jar"  # Debian's libpostgresql-jdbc-java
+JDBC_CHECK = """
+import java.sql.*;
+public class JdbcCheck {
+    public static void main(String[] a) throws Exception {
+        try (Connection c = DriverManager.getConnection(a[0]);
+             ResultSet r = c.createStatement().executeQuery(
+                 "SELECT current_database(), col_description('rag.answer_stats'::regclass, 1)")) {
+            r.next();
+            System.out.println(r.getString(1) + "|" + r.getString(2));
+        }
+    }
+}
+"""
+
+
+@pytest.mark.skipif(not (shutil.which("java") and os.path.exists(JDBC_JAR)),
+                    reason="needs java and the PostgreSQL JDBC driver (apt install libpostgresql-jdbc-java)")
+def test_a_jdbc_client_logs_in_with_the_jdbc_url(db_url, tmp_path):
+    src = tmp_path / "JdbcCheck.java"
+    src.write_text(JDBC_CHECK)
+    out = subprocess.run(["java", "-cp", JDBC_JAR, str(src), url_form("url-jdbc", db_url)], check=True,
+                         capture_output=True, text=True, timeout=120).stdout.strip()
+    db = db_url.split("?", 1)[0].rsplit("/", 1)[1]
+    assert out == f"{db}|Day (start, server time zone)"
