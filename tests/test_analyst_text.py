@@ -120,13 +120,24 @@ BAD_INPUT = [
     ("SELECT rag.give_feedback(-1, 5)", "P0002", "no answer -1 that you may rate", "rag.answers"),
     ("SELECT rag.give_feedback(-1, 9)", "22023", "rating must be between 1 and 5, not 9", "1 is the worst"),
     ("SELECT rag.give_feedback(-1, 3, repeat('x', 2001))", "22001", "comment is 2001 characters long", None),
+    ("SELECT rag.register_endpoint('x', 'bogus', 'http://127.0.0.1:9/v1')", "22023", "invalid endpoint kind: 'bogus'",
+     "chat or embeddings"),
+    ("SELECT rag.register_endpoint('x', 'chat', 'file:///etc/passwd')", "22023", "invalid endpoint base_url",
+     "http://"),
+    ("SELECT rag.register_endpoint(NULL, 'chat', 'http://127.0.0.1:9/v1')", "22023", "invalid endpoint name: NULL",
+     None),
+    ("SELECT rag.register_endpoint('x', 'chat', 'http://127.0.0.1:9/v1', timeout_ms => 0)", "22023",
+     "invalid endpoint timeout_ms: '0'", "between 50 and 600000"),
+    ("SELECT rag.register_endpoint('x', 'chat', 'http://127.0.0.1:9/v1', api_key_env => 'sk-secret-1')", "22023",
+     "invalid endpoint api_key_env: '(not shown)'", "never the key"),
 ]
 
 
 @pytest.mark.parametrize("sql,sqlstate,message,hint", BAD_INPUT)
 def test_bad_input_is_a_clean_error(conn, sql, sqlstate, message, hint):
-    before = conn.execute("SELECT (SELECT count(*) FROM rag.answer_log) + (SELECT count(*) FROM rag.feedback)"
-                          " AS n").fetchone()["n"]
+    written = ("SELECT (SELECT count(*) FROM rag.answer_log) + (SELECT count(*) FROM rag.feedback)"
+               " + (SELECT count(*) FROM rag.llm_endpoints) AS n")
+    before = conn.execute(written).fetchone()["n"]
     with pytest.raises(psycopg.Error) as err:
         conn.execute(sql)
     diag = err.value.diag
@@ -135,8 +146,8 @@ def test_bad_input_is_a_clean_error(conn, sql, sqlstate, message, hint):
     assert hint is None or hint in (diag.message_hint or "")
     for leak in ("Traceback", "plpy", "spiexceptions", "PL/Python", ".py\""):
         assert leak not in str(err.value) and leak not in (diag.context or ""), str(err.value)
-    assert conn.execute("SELECT (SELECT count(*) FROM rag.answer_log) + (SELECT count(*) FROM rag.feedback)"
-                        " AS n").fetchone()["n"] == before
+    assert "sk-secret" not in str(err.value)
+    assert conn.execute(written).fetchone()["n"] == before
 
 
 def test_the_endpoint_is_a_call_argument_naming_a_registered_endpoint(conn, tenant, docs):
