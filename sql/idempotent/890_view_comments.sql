@@ -101,7 +101,7 @@ COMMENT ON COLUMN rag.eval_worst_cases.badness_rank IS '1 = the run''s worst cas
 
 COMMENT ON VIEW rag.intent_parse_stats IS 'The caller''s intent calls (rag.ask) per day and parser: which path they took';
 COMMENT ON COLUMN rag.intent_parse_stats.day IS 'Day (start, server time zone)';
-COMMENT ON COLUMN rag.intent_parse_stats.parser IS 'Parser that produced the intent: rules or llm';
+COMMENT ON COLUMN rag.intent_parse_stats.parser IS 'Parser that produced the intent, as rag.parse_intent names it (rules, llm, ...)';
 COMMENT ON COLUMN rag.intent_parse_stats.questions IS 'Questions that day';
 COMMENT ON COLUMN rag.intent_parse_stats.executed_rate IS 'Share that ran a registered function';
 COMMENT ON COLUMN rag.intent_parse_stats.rejected_rate IS 'Share whose intent failed validation';
