@@ -7,13 +7,20 @@ A hybrid parser with no model call on the hot path:
   threshold the answer is "funcion": null with a reason, never a guess;
 - slots are filled by rules: relative and absolute dates (Spanish and
   English) resolved against a reference date, catalog values (branch names)
-  matched accent- and case-insensitively with small typos tolerated, numbers.
+  matched accent- and case-insensitively with small typos tolerated, numbers;
+- it asks instead of guessing: a catalog value the catalog does not have
+  ("sucursal Once") or a required parameter the question does not give gets
+  an "aclaracion" in the question's language, never a call without it;
+- a request to change data is only ever matched to a registered function
+  that changes data (read_only = false), which runs with confirm; when none
+  fits it is refused ("rechazo": "destructiva"), never mapped to a read.
 Everything a function needs to be parsed comes from its registry row.
 """
 import difflib
 import re
 
-from .intent_dates import extract_limit, resolve_dates
+from . import intent_replies as replies
+from .intent_dates import MONTHS, extract_limit, resolve_dates
 from .intent_validation import MAX_INTENT_CHARS, MAX_INTENT_DEPTH, json_depth
 from .textutil import fold
 
@@ -38,6 +45,74 @@ def match_catalog(text, values):
 
 
 
+# Asking to change data: Spanish imperatives and infinitives (not the
+# participles of a read, "ventas anuladas"), English verbs followed by what
+# they act on, and SQL.
+DESTRUCTIVE = re.compile(
+    r"\b(borr(a|ar|e|en|ame)|elimin(a|ar|e|en|ame)|anul(a|ar|e|en)|modific(a|ar|ame)|modifiqu(e|en)"
+    r"|actualiz(a|ar)|actualic(e|en)|insert(a|ar|e|en)|agreg(a|ar)|agregu(e|en)|cambi(a|ar|e|en|ale)"
+    r"|pone|poner|ponga|vacia|vaciar|reset(ea|ear)?|truncate|drop\s+table|delete\s+from)\b"
+    r"|\b(delete|remove|erase|wipe|purge|void|update|modify|alter|change|insert|add|drop|truncate|reset|cancel"
+    r"|set)\s+(the|all|every|each|a|an|this|that|these|those|table|sales?|profit|today|yesterday|\w+\s+sales)\b")
+
+_NOT_A_NAME = {"sucursal", "sucursales", "branch", "branches", "store", "local", "tienda", "la", "el", "los", "las",
+               "de", "del", "the", "que", "en", "y", "mas", "por", "con", "ayer", "hoy", "today", "yesterday",
+               "este", "esta", "this", "last", "week", "semana", "mes", "month", "ano", "year", "total", "todas",
+               "todos", "all", "each", "cada", "ventas", "sales", "ganancia", "profit", "top", "q", "trimestre",
+               "quarter", "anteayer", "manana", "lunes", "martes", "miercoles", "jueves", "viernes", "sabado",
+               "domingo", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "on",
+               "in", "at", "for", "of", "a", "to", "un", "una", "mi", "my", "our", "nuestra", "nuestras"}
+_VERB_PREFIXES = ("vend", "gan", "factur", "sell", "sold", "tuv", "hub", "fue", "abr", "cerr", "tien", "had", "did",
+                  "was", "were", "open", "clos", "made", "make")
+_CAP = r"[A-ZÁÉÍÓÚÑ][^\W\d_]+"
+
+
+def _plausible_name(word, cased):
+    w = replies.fold(word.split()[0])
+    return not (w in _NOT_A_NAME or w in MONTHS or w.startswith(_VERB_PREFIXES) or (cased and not word[:1].isupper()))
+
+
+def unknown_catalog_value(question, spec, values):
+    """A value the question names for a catalog parameter ("la sucursal
+    Once", "the Once branch", "en Almagro") that is not in the catalog;
+    None when it names none or a known one."""
+    q = question.strip(" ¿?¡!")
+    cased = any(c.isupper() for c in q[1:]) and not q.isupper()  # else capitals tell nothing
+    nouns = {"store", "local", "tienda"}
+    for names in (spec.get("x-label") or {}).values():
+        nouns.update(re.sub(r"^(el|la|los|las|the)\s+", "", n) for n in names)
+    noun_re = "|".join(sorted(map(re.escape, nouns), key=len, reverse=True))
+    found = []
+    for m in re.finditer(rf"(?i:\b(?:{noun_re}))\s+(?:(?i:de|of|called|llamada)\s+)?([^\W\d_]+(?:\s+{_CAP})?)", q):
+        found.append(m.group(1))
+    if cased:
+        found += re.findall(rf"\b(?:the)\s+({_CAP}(?:\s+{_CAP})?)\s+(?i:{noun_re})\b", q)
+        found += re.findall(rf"\b(?:en|de|in|at|for|of)\s+({_CAP}(?:\s+{_CAP})?)", q)
+    for word in found:
+        word = " ".join(w for w in word.split() if replies.fold(w) not in _NOT_A_NAME)
+        if word and _plausible_name(word, cased) and match_catalog(replies.fold(word), values) is None:
+            return word
+    return None
+
+
+def _catalog_nouns(fn):
+    """The singular names of a function's catalog parameters ("sucursal", "branch")."""
+    nouns = set()
+    for spec in fn["parameters"].get("properties", {}).values():
+        if "x-catalog" in spec:
+            for names in (spec.get("x-label") or {}).values():
+                if names:
+                    nouns.add(replies.fold(re.sub(r"^(el|la|los|las|the)\s+", "", names[0])))
+    return nouns
+
+
+def speaks_of_one(text, functions):
+    """The catalog nouns the question uses for one unnamed item ("la
+    sucursal", "the branch"): a function without that parameter does not fit."""
+    nouns = set().union(*(_catalog_nouns(f) for f in functions)) if functions else set()
+    return {n for n in nouns if re.search(rf"\b(la|el|una|un|esa|esta|the|a|that|this)\s+{re.escape(n)}\b", text)}
+
+
 def keyword_hits(text, keywords):
     hits = 0
     for kw in keywords:
@@ -49,12 +124,24 @@ def keyword_hits(text, keywords):
     return hits
 
 
-def fill_slots(fn, text, ref, catalogs):
+def keyword_words(text, keywords):
+    """How many of the question's words the keywords cover (a word two
+    keywords match, "productos" for producto/productos, counts once)."""
+    covered = set()
+    for kw in keywords:
+        k = fold(kw)
+        for m in re.finditer(rf"\b{re.escape(k)}" + (r"\b" if " " in k else ""), text):
+            covered.update(range(m.start(), m.end()))
+    return len({len(re.findall(r"\S+", text[:i + 1])) for i in covered})
+
+
+def fill_slots(fn, text, ref, catalogs, question="", lang="es"):
     """Parameters of `fn` (a registry row) found in the question. Returns
-    (params, problems)."""
+    (params, problems, unknown): unknown maps a catalog parameter to the
+    value the question names that the catalog does not have."""
     props = fn["parameters"].get("properties", {})
-    params, problems = {}, []
-    dates = resolve_dates(text, ref)
+    params, problems, unknown = {}, [], {}
+    dates = resolve_dates(text, ref, lang)
     if dates and "invalid" in dates:
         problems.append(dates["invalid"])
         dates = None
@@ -73,11 +160,15 @@ def fill_slots(fn, text, ref, catalogs):
             v = match_catalog(text, catalogs.get(p, []))
             if v:
                 params[p] = v
+            elif question:
+                named = unknown_catalog_value(question, s, catalogs.get(p, []))
+                if named:
+                    unknown[p] = named
         elif s.get("type") == "integer" and p not in params:
             n = extract_limit(text)
             if n is not None:
                 params[p] = n
-    return params, problems
+    return params, problems, unknown
 
 
 FOLLOW_UP = re.compile(r"^(y|e|and|what about|how about|y en|y para|and in|and for)\b")
@@ -89,39 +180,83 @@ def summary(fn, params, lang):
     return f"{desc}: {', '.join(bits)}" if bits else desc
 
 
+def _clarify(fn, params, unknown, ref_lang, catalogs, missing, base):
+    """An intent that asks before it runs: an unknown catalog value first
+    (the analyst named something that is not there), then what is missing."""
+    props = fn["parameters"].get("properties", {})
+    if unknown:
+        p, value = next(iter(unknown.items()))
+        text = replies.unknown_value(ref_lang, props[p], p, value, catalogs.get(p, []))
+        ask = {"tipo": "valor_desconocido", "parametro": p, "valor": value,
+               "validos": sorted(catalogs.get(p, []), key=replies.fold), "pregunta": text}
+        params = dict(params, **{p: value})  # kept: validation refuses it, nothing runs without it
+    else:
+        text = replies.missing_question(ref_lang, fn, missing, catalogs)
+        ask = {"tipo": "falta_parametro", "faltan": missing, "pregunta": text}
+    return dict(base, funcion=fn["name"], parametros=params, resumen=text, aclaracion=ask)
+
+
 def parse(question, ref, functions, catalogs, similarity, history=None, lang="es", threshold=0.86):
     """functions: registry rows (dicts; parameters parsed). catalogs: param ->
     allowed values. similarity(fn_name) -> max cosine of the question to the
     function's description/examples. history: last intents, newest first."""
     text = fold(question)
+    destructive = bool(DESTRUCTIVE.search(text))
+    # A request to change data is matched only to functions that change
+    # data, and a read question never to them.
+    functions = [f for f in functions if f.get("read_only", True) != destructive]
     scored = []
+    one_of = speaks_of_one(text, functions)
     for fn in functions:
-        params, problems = fill_slots(fn, text, ref, catalogs)
-        required = fn["parameters"].get("required", [])
-        fillable = all(r in params for r in required) and not problems
+        params, problems, unknown = fill_slots(fn, text, ref, catalogs, question, lang)
+        # "la sucursal" with no name: the function's parameter is wanted, even
+        # an optional one (running it over every branch would drop the filter).
+        wanted = [p for p, spec in fn["parameters"].get("properties", {}).items()
+                  if "x-catalog" in spec and p not in params and p not in unknown and one_of & _catalog_nouns(
+                      {"parameters": {"properties": {p: spec}}})]
+        required = fn["parameters"].get("required", []) + [p for p in wanted if p not in
+                                                            fn["parameters"].get("required", [])]
+        fillable = all(r in params or r in unknown for r in required) and not problems
         kw = keyword_hits(text, fn["keywords"])
         sim = similarity(fn["name"])
-        score = sim + 0.12 * min(kw, 2) + (0.08 if fillable else -0.1)
-        scored.append((score, kw, sim, fn, params, problems, fillable))
+        score = sim + 0.12 * min(kw, 2) + (0.08 if fillable else -0.1) - (0.15 if one_of - _catalog_nouns(fn) else 0)
+        scored.append((score, kw, sim, fn, params, problems, fillable, unknown, required))
     scored.sort(key=lambda r: r[0], reverse=True)
     best = scored[0] if scored else None
+    base = {"confianza": round(best[2], 4) if best else 0.0, "parser": "rules+embedding"}
+    if destructive and (best is None or best[1] == 0 or best[5]):
+        reason = replies.destructive_refusal(lang) + ("" if best is None or not best[5] else f" ({'; '.join(best[5])})")
+        return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason, rechazo="destructiva")
     is_follow_up = bool(FOLLOW_UP.match(text.strip(" ¿?¡!"))) and len(text.split()) <= 8
-    if history and is_follow_up and (best is None or best[1] == 0):
+    if history and is_follow_up and not destructive and (best is None or best[1] == 0):
         prev = history[0]
         fn = next((f for f in functions if f["name"] == prev.get("funcion")), None)
         if fn:
-            params, problems = fill_slots(fn, text, ref, catalogs)
+            params, problems, unknown = fill_slots(fn, text, ref, catalogs, question, lang)
             merged = dict(prev.get("parametros") or {}, **params)
+            if unknown:
+                return _clarify(fn, merged, unknown, lang, catalogs, [], dict(base, parser="rules+history"))
             return {"funcion": fn["name"], "parametros": merged, "resumen": summary(fn, merged, lang),
                     "confianza": 0.8, "parser": "rules+history"}
+    if best is not None and not best[6] and not best[5] and best[1] >= 1:
+        # The function is named but a required parameter is not given: ask for
+        # it, when the evidence is more than one shared word.
+        score, kw, sim, fn, params, problems, fillable, unknown, required = best
+        missing = [r for r in required if r not in params and r not in unknown]
+        if destructive or keyword_words(text, fn["keywords"]) >= 2 or params or unknown or sim >= 0.87:
+            return _clarify(fn, params, unknown, lang, catalogs, missing, base)
     # No call without evidence: keywords or a close example, and either the
     # required parameters or a very close example.
     if best is None or (best[2] < threshold and (best[1] == 0 or not best[6])):
+        if destructive:
+            reason = replies.destructive_refusal(lang)
+            return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason, rechazo="destructiva")
         reason = "la pregunta no corresponde a ninguna función registrada" if lang == "es" \
             else "the question matches no registered function"
-        return {"funcion": None, "parametros": {}, "resumen": reason, "razon": reason,
-                "confianza": round(best[2], 4) if best else 0.0, "parser": "rules+embedding"}
-    score, kw, sim, fn, params, problems, fillable = best
+        return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason)
+    score, kw, sim, fn, params, problems, fillable, unknown, required = best
+    if unknown:
+        return _clarify(fn, params, unknown, lang, catalogs, [], base)
     out = {"funcion": fn["name"], "parametros": params, "resumen": summary(fn, params, lang),
            "confianza": round(min(1.0, score), 4), "parser": "rules+embedding"}
     if problems:
