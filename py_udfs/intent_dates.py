@@ -67,8 +67,10 @@ def _quarter(year, q):
 def _numeric_dates(t, ref, lang):
     """Every d/m[/y] (Spanish) or m/d[/y] (English) date in the text, in order."""
     found = []
-    for a, b, y in _NUMERIC.findall(t):
-        a, b = int(a), int(b)
+    for m in _NUMERIC.finditer(t):
+        if re.search(rf"\b(?:{_MONTH_RE})\s*$", t[:m.start()]):
+            continue  # "july 1-7": days of a named month
+        a, b, y = int(m.group(1)), int(m.group(2)), m.group(3)
         day, month = (a, b) if lang == "es" or a > 12 else (b, a)
         year = (2000 + int(y) if len(y) == 2 else int(y)) if y else _year_for(month, ref, None)
         found.append(date(year, month, day))
@@ -167,7 +169,7 @@ def resolve_dates(text, ref, lang="es"):
             a, b = fn()
             return out(a, b, m.group(1), single)
     # one day: "el 15 de julio", "15 de julio de 2024", "july 15", "on 15 july"
-    m = (re.search(rf"\b(\d{{1,2}})\s+(?:de\s+)?({_MONTH_RE})\b(?:\s+(?:de\s+)?(\d{{4}}))?", t)
+    m = (re.search(rf"\b(\d{{1,2}})\s+(?:de\s+)?({_MONTH_RE})\b(?:\s+(?:del?\s+)?(\d{{4}}))?", t)
          or re.search(rf"\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", t))
     if m:
         g = m.groups()

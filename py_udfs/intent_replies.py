@@ -214,9 +214,8 @@ def humanize_errors(errors, fn, lang):
     props = fn["parameters"].get("properties", {})
     out = []
     for e in errors:
-        e = e.replace(repr(fn["name"]), f"«{function_name(fn, lang)}»")
         for k, spec in props.items():
             if "x-label" in spec:
-                e = re.sub(rf"(?<![\w'])'?{re.escape(k)}'?(?!\w)", label(spec, k, lang), e)
-        out.append(e)
+                e = e.replace(repr(k), label(spec, k, lang))
+        out.append(e.replace(repr(fn["name"]), f"«{function_name(fn, lang)}»"))
     return out

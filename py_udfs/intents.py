@@ -203,8 +203,10 @@ def parse(question, ref, functions, catalogs, similarity, history=None, lang="es
     text = fold(question)
     destructive = bool(DESTRUCTIVE.search(text))
     # A request to change data is matched only to functions that change
-    # data, and a read question never to them.
-    functions = [f for f in functions if f.get("read_only", True) != destructive]
+    # data; a function that changes data only to such a request or to its
+    # own keywords ("registrar una nota").
+    functions = [f for f in functions if (not destructive if f.get("read_only", True)
+                                          else destructive or keyword_hits(text, f["keywords"]))]
     scored = []
     one_of = speaks_of_one(text, functions)
     for fn in functions:
