@@ -68,7 +68,7 @@ def _numeric_dates(t, ref, lang):
     """Every d/m[/y] (Spanish) or m/d[/y] (English) date in the text, in order."""
     found = []
     for m in _NUMERIC.finditer(t):
-        if re.search(rf"\b(?:{_MONTH_RE})\s*$", t[:m.start()]):
+        if re.search(rf"\b(?:{_MONTH_RE})\s*$", t[max(0, m.start() - 12):m.start()]):
             continue  # "july 1-7": days of a named month
         a, b, y = int(m.group(1)), int(m.group(2)), m.group(3)
         day, month = (a, b) if lang == "es" or a > 12 else (b, a)

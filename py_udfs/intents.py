@@ -39,12 +39,13 @@ def keyword_hits(text, keywords):
 def keyword_words(text, keywords):
     """How many of the question's words the keywords cover (a word two
     keywords match, "productos" for producto/productos, counts once)."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
     covered = set()
     for kw in keywords:
         k = fold(kw)
         for m in re.finditer(rf"\b{re.escape(k)}" + (r"\b" if " " in k else ""), text):
-            covered.update(range(m.start(), m.end()))
-    return len({len(re.findall(r"\S+", text[:i + 1])) for i in covered})
+            covered.update(i for i, (a, b) in enumerate(words) if a < m.end() and m.start() < b)
+    return len(covered)
 
 
 def fill_slots(fn, text, ref, catalogs, question="", lang="es"):
