@@ -145,6 +145,16 @@ def missing_question(lang, fn, missing, catalogs):
     return lead + " ".join(asks)
 
 
+def problem_question(lang, fn, problems):
+    """What stops a function the question names, and what to ask."""
+    props = fn["parameters"].get("properties", {})
+    one_day = sum(s.get("format") == "date" for s in props.values()) == 1
+    ask = (" ¿Qué día?" if lang == "es" else " Which day?") if one_day else ""
+    lead = f"Para responder sobre {function_name(fn, lang)}: " if lang == "es" \
+        else f"To answer about {function_name(fn, lang)}: "
+    return lead + "; ".join(problems) + "." + ask
+
+
 def destructive_refusal(lang):
     if lang == "es":
         return ("No puedo cambiar ni borrar datos: respondo consultas. Ninguna función registrada que modifique "
@@ -216,6 +226,6 @@ def humanize_errors(errors, fn, lang):
     for e in errors:
         for k, spec in props.items():
             if "x-label" in spec:
-                e = e.replace(repr(k), label(spec, k, lang))
+                e = re.sub(rf"(?<![\w'])'?{re.escape(k)}'?(?![\w'])", label(spec, k, lang), e)
         out.append(e.replace(repr(fn["name"]), f"«{function_name(fn, lang)}»"))
     return out

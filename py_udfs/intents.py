@@ -56,7 +56,7 @@ def fill_slots(fn, text, ref, catalogs, question="", lang="es"):
     params, problems, unknown = {}, [], {}
     dates = resolve_dates(text, ref, lang)
     if dates and "invalid" in dates:
-        problems.append(dates["invalid"])
+        problems.append(dates["invalid"] if lang == "es" else "invalid date")
         dates = None
     date_params = [p for p, s in props.items() if s.get("format") == "date"]
     if dates and date_params:
@@ -64,7 +64,8 @@ def fill_slots(fn, text, ref, catalogs, question="", lang="es"):
             if dates["single"]:
                 params[date_params[0]] = dates["start"].isoformat()
             else:
-                problems.append("la función pide un solo día y la pregunta da un rango")
+                problems.append("la función pide un solo día y la pregunta da un rango" if lang == "es"
+                                else "the function takes one day and the question gives a range")
         else:
             start, end = sorted(date_params, key=lambda p: (("fin" in p.lower() or "end" in p.lower()), p))[:2]
             params[start], params[end] = dates["start"].isoformat(), dates["end"].isoformat()
@@ -153,6 +154,14 @@ def parse(question, ref, functions, catalogs, similarity, history=None, lang="es
                 return _clarify(fn, merged, unknown, lang, catalogs, [], dict(base, parser="rules+history"))
             return {"funcion": fn["name"], "parametros": merged, "resumen": summary(fn, merged, lang),
                     "confianza": 0.8, "parser": "rules+history"}
+    named = next((r for r in scored if r[1] >= 1), None)  # the best function the question names
+    if named is not None and named[5] and not destructive and (named is best or best[1] == 0):
+        # The function the question names cannot take what it gives ("ganancia
+        # de la semana pasada": profit is per day): say so, not another function.
+        fn, problems = named[3], named[5]
+        text = replies.problem_question(lang, fn, problems)
+        return dict(base, funcion=fn["name"], parametros=named[4], resumen=text, problemas=problems,
+                    aclaracion={"tipo": "problema", "problemas": problems, "pregunta": text})
     if best is not None and not best[6] and not best[5] and best[1] >= 1:
         # The function is named but a required parameter is not given: ask for
         # it, when the evidence is more than one shared word.

@@ -37,7 +37,7 @@ def load(path=GOLDEN):
 
 def outcome(intent, writers):
     """The kind of answer a parsed intent is: intent, clarify_value,
-    missing_param, destructive or out_of_scope. `writers`: the registered
+    missing_param, clarify_problem, destructive or out_of_scope. `writers`: the registered
     functions that change data."""
     ask = intent.get("aclaracion") or {}
     if intent.get("rechazo") == "destructiva" or intent.get("funcion") in writers:
@@ -46,6 +46,8 @@ def outcome(intent, writers):
         return "clarify_value"
     if ask.get("tipo") == "falta_parametro":
         return "missing_param"
+    if ask.get("tipo") == "problema":
+        return "clarify_problem"
     return "intent" if intent.get("funcion") else "out_of_scope"
 
 

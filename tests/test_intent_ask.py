@@ -189,3 +189,21 @@ def test_warm_up_loads_the_intent_parser(db_url):
             times.append((time.perf_counter() - t) * 1000)
         # before, the first parse loaded the registry and embedded its examples (~0.4 s here, 7.9 s cold)
         assert times[0] < 5 * times[1] + 100, times
+
+
+@pytest.mark.parametrize("question,says", [
+    ("ventas de Abasto el 31/2/2025", "fecha inválida."),
+    ("sales of Abasto on 2/31/2025", "invalid date."),
+    ("Ganancia de la semana pasada", "la función pide un solo día y la pregunta da un rango. ¿Qué día?"),
+])
+def test_what_stops_the_named_function_is_said_in_the_questions_language(conn, question, says):
+    out = ask(conn, question)
+    assert out["path"] == "clarify" and out["respuesta"].endswith(says)
+
+
+def test_rejections_name_parameters_as_analysts_know_them(conn):
+    out = ask(conn, "los 500 productos más vendidos de julio de 2024")
+    assert out["path"] == "rejected"
+    assert out["respuesta"] == "No puedo ejecutar esa consulta: la cantidad de productos debe ser <= 100."
+    out = ask(conn, "the 500 best-selling products in July 2024")
+    assert out["respuesta"] == "I cannot run that query: number of products must be <= 100."

@@ -238,3 +238,10 @@ def test_llm_reply_is_read_as_an_intent(reply, intent):
 def test_llm_reply_without_one_json_object_is_an_error(reply, message):
     with pytest.raises(ValueError, match=message):
         parse_llm_reply(reply)
+
+
+def test_a_problem_with_the_named_function_is_asked_about_not_answered_by_another():
+    got = parse("ganancia de la semana pasada", REF, FUNCTIONS, CATALOGS,
+                similar(obtenerGananciaTotal=0.5, ventasPorSucursal=0.95))
+    assert got["funcion"] == "obtenerGananciaTotal" and got["aclaracion"]["tipo"] == "problema"
+    assert got["aclaracion"]["pregunta"].endswith("¿Qué día?")
