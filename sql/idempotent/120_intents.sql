@@ -198,13 +198,16 @@ BEGIN
 END;
 $$;
 
--- Parse quality over time for BI: per day and parser, which path questions took.
+-- Parse quality over time for BI: per day and parser, which path questions
+-- took (new columns go last: CREATE OR REPLACE VIEW only appends).
 CREATE OR REPLACE VIEW rag.intent_parse_stats WITH (security_invoker = true) AS
 SELECT date_trunc('day', asked_at) AS day, parser, count(*) AS questions,
        avg((path = 'intent')::int) AS executed_rate,
        avg((path = 'rejected')::int) AS rejected_rate,
        avg((path = 'rag_answer')::int) AS document_answer_rate,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms,
+       avg((path = 'clarify')::int) AS clarify_rate,
+       avg((path IN ('refused', 'needs_confirmation'))::int) AS change_request_rate
 FROM rag.intent_log
 GROUP BY 1, 2;
 
