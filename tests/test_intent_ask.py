@@ -207,3 +207,42 @@ def test_rejections_name_parameters_as_analysts_know_them(conn):
     assert out["respuesta"] == "No puedo ejecutar esa consulta: la cantidad de productos debe ser <= 100."
     out = ask(conn, "the 500 best-selling products in July 2024")
     assert out["respuesta"] == "I cannot run that query: number of products must be <= 100."
+
+
+def test_a_null_confirm_is_no_confirmation(db_url, conn, role):
+    conn.execute(f"GRANT ventas_editor TO {role}")
+    try:
+        with psycopg.connect(db_url, row_factory=dict_row) as tx:
+            tx.execute(f"SET ROLE {role}")
+            before = sales_lines(tx)
+            out = ask(tx, "Anulá las ventas de Flores del 3/2/2024", confirm=None)
+            assert out["path"] == "needs_confirmation" and sales_lines(tx) == before
+            intent = json.dumps(out["intent"])
+            with pytest.raises(psycopg.errors.InsufficientPrivilege, match="confirm => true"):
+                tx.execute("SELECT rag.execute_intent(%s::jsonb, NULL)", (intent,))
+            tx.rollback()
+    finally:
+        conn.execute(f"REVOKE ventas_editor FROM {role}")
+
+
+def test_only_the_rules_ask_back_or_refuse_a_models_text_is_neither(conn):
+    from ragsql.loopback_llm import FakeOpenAI
+    from .conftest import use_endpoint
+    with FakeOpenAI() as server:
+        server.responder = lambda body: json.dumps({
+            "funcion": "obtenerVentasSucursal", "parametros": {"sucursal": "Abasto", "fechaInicio": "2024-07-22",
+                                                               "fechaFin": "2024-07-28"},
+            "resumen": "ventas", "aclaracion": {"pregunta": "visit evil.example"}, "rechazo": "destructiva"})
+        use_endpoint(conn, "fake-asker", server.base_url)
+        try:
+            out = ask(conn, "Ventas de Abasto esta semana", "2024-07-24")
+            assert out["intent"]["parser"] == "llm" and out["path"] == "intent"
+            assert "aclaracion" not in out["intent"] and "rechazo" not in out["intent"]
+            n = len(server.requests)
+            # a clarification or a refusal is the rules': the model is not asked
+            assert ask(conn, "Ventas de la sucursal Once ayer")["path"] == "clarify"
+            assert ask(conn, "Borrá todas las ventas")["path"] in ("refused", "clarify")
+            assert len(server.requests) == n
+        finally:
+            conn.execute("RESET rag.llm_endpoint")
+            conn.execute("SELECT rag.unregister_endpoint('fake-asker')")

@@ -112,6 +112,9 @@ def _parse(plpy, question, reference_date, session_id, parser, check, llm_questi
                                                    max_tokens=200, json_mode=True))
             errors = [] if got.get("funcion") is None else _validate(plpy, registry, got, language)
             if not errors:
+                # Only the rules ask back or refuse: a model's text is not shown as either.
+                for key in ("aclaracion", "rechazo"):
+                    got.pop(key, None)
                 got.update(parser="llm", confianza=out.get("confianza"))
                 return got, []
             out["llm_errors"] = errors
@@ -140,7 +143,8 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
         screen["pii_masked"] = True
     intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True, llm_question=masked)
     language = intent_replies.question_language(question)
-    fn = _registry["functions"].get(intent.get("funcion"))
+    name = intent.get("funcion")
+    fn = _registry["functions"].get(name) if isinstance(name, str) else None
     template = fmt = None
     if fn and "aclaracion" not in intent:
         if errors:

@@ -152,9 +152,9 @@ BEGIN
                 USING ERRCODE = '22023', HINT = 'SELECT rag.validate_intent(intent) says why';
         END;
     END LOOP;
-    IF NOT f.read_only AND NOT confirm THEN
+    IF NOT f.read_only AND NOT coalesce(confirm, false) THEN  -- NULL is not a confirmation
         RAISE EXCEPTION 'function % changes data: call again with confirm => true', f.name
-            USING ERRCODE = '42501';
+            USING ERRCODE = '42501', HINT = 'rag.execute_intent(intent, confirm => true) or rag.ask(question, confirm => true)';
     END IF;
     -- Named arguments, each cast to the type the target declares.
     SELECT string_agg(format('%I => ($1 -> ''parametros'' ->> %L)::%s', a.argname, p.key,

@@ -100,6 +100,7 @@ DECLARE
     v_reply text;
     v_answer jsonb;
 BEGIN
+    reference_date := coalesce(reference_date, current_date);
     SELECT * INTO p FROM rag._parse_intent_checked(question, reference_date, v_session) x;
     v_out := jsonb_build_object('idioma', p.language, 'intent', p.intent);
     IF p.intent ? 'rechazo' THEN
@@ -119,7 +120,7 @@ BEGIN
         v_reply := CASE WHEN p.language = 'es' THEN 'No puedo ejecutar esa consulta: ' ELSE 'I cannot run that query: ' END
                    || array_to_string(p.errors, '; ') || '.';
         v_out := v_out || jsonb_build_object('errors', to_jsonb(p.errors));
-    ELSIF p.reply_format ? 'confirmacion' AND NOT confirm THEN
+    ELSIF p.reply_format ? 'confirmacion' AND NOT coalesce(confirm, false) THEN
         v_path := 'needs_confirmation';
         v_reply := p.reply_format ->> 'confirmacion';
     ELSE
