@@ -100,6 +100,15 @@ DECLARE
     v_reply text;
     v_answer jsonb;
 BEGIN
+    -- The question's checks (as rag.parse_intent's), here so the error
+    -- carries no Python frames.
+    IF question IS NULL OR btrim(question) = '' THEN
+        RAISE EXCEPTION 'question must not be empty' USING ERRCODE = '22023',
+            HINT = 'pass the question in words, in Spanish or English';
+    ELSIF length(question) > rag.max_query_chars() THEN
+        RAISE EXCEPTION 'question is % characters long; the limit is %', length(question), rag.max_query_chars()
+            USING ERRCODE = '22023', HINT = 'ask with the key sentence, not the whole text';
+    END IF;
     reference_date := coalesce(reference_date, current_date);
     SELECT * INTO p FROM rag._parse_intent_checked(question, reference_date, v_session) x;
     v_out := jsonb_build_object('idioma', p.language, 'intent', p.intent);
