@@ -179,8 +179,10 @@ def parse(question, ref, functions, catalogs, similarity, history=None, lang="es
             else "the question matches no registered function"
         return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason)
     score, kw, sim, fn, params, problems, fillable, unknown, required = best
-    if unknown:
-        return _clarify(fn, params, unknown, lang, catalogs, [], base)
+    missing = [r for r in required if r not in params and r not in unknown]
+    if unknown or (missing and not problems):
+        # chosen by a very close example alone: still asked, never sent half-filled
+        return _clarify(fn, params, unknown, lang, catalogs, missing, base)
     out = {"funcion": fn["name"], "parametros": params, "resumen": summary(fn, params, lang),
            "confianza": round(min(1.0, score), 4), "parser": "rules+embedding"}
     if problems:
