@@ -201,7 +201,7 @@ def reply(fn, params, lang):
     "value", "titulo"})."""
     spec = fn["parameters"].get("x-reply") or {}
     template = spec.get(lang) or (f"{_cap(function_name(fn, lang))} {{periodo}}: {{resultado}}.")
-    fmt = {k: spec[k] for k in ("result", "label", "value") if k in spec}
+    fmt = {k: spec[k] for k in ("result", "label", "value", "money") if k in spec}
     fmt["titulo"] = _cap(function_name(fn, lang))
     return fill_template(template, fn, params, lang), fmt
 

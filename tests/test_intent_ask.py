@@ -147,8 +147,12 @@ def test_text_form_is_the_sentence_and_an_aligned_table(conn):
     text = conn.execute("SELECT rag_ask_text('Sales by branch in June 2024') AS t").fetchone()["t"]
     lines = text.splitlines()
     assert lines[0].startswith("Sales by branch in June 2024: $") and lines[1] == ""
-    assert len(lines) == 8 and all("$" in line for line in lines[2:])
+    assert lines[2].split() == ["sucursal", "total", "unidades"] and set(lines[3]) == {"-", " "}
+    assert len(lines) == 10 and all("$" in line for line in lines[4:])
     assert len({len(line) for line in lines[2:]}) == 1  # aligned
+    top = conn.execute("SELECT rag_ask_text('top 3 productos de Palermo en enero de 2025') AS t").fetchone()["t"]
+    assert top.startswith("Los 3 productos más vendidos en Palermo en enero de 2025; el primero, ")
+    assert top.splitlines()[2].split() == ["producto", "unidades", "total"] and "$ " in top.splitlines()[4]
 
 
 def test_the_session_is_an_argument_for_connection_pools(db_url):

@@ -19,27 +19,39 @@ AS $$
      WHERE v IS NOT NULL
 $$;
 
+-- A table result's columns: its label column, its value column (the
+-- registry's "x-reply": label, value; else the first text and the first
+-- number), then the others by name.
+CREATE OR REPLACE FUNCTION rag._result_columns(reply jsonb) RETURNS text[]
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    WITH f AS (SELECT reply -> 'result' -> 0 AS first, coalesce(reply -> 'formato', '{}') AS fmt),
+    lv AS (SELECT f.first,
+                  coalesce(f.fmt ->> 'label', (SELECT k FROM jsonb_each(f.first) AS x(k, v)
+                                                WHERE jsonb_typeof(v) = 'string' ORDER BY k LIMIT 1)) AS lk,
+                  coalesce(f.fmt ->> 'value', (SELECT k FROM jsonb_each(f.first) AS x(k, v)
+                                                WHERE jsonb_typeof(v) = 'number' ORDER BY k LIMIT 1)) AS vk
+             FROM f WHERE jsonb_typeof(f.first) = 'object')
+    SELECT ARRAY[lk, vk] || ARRAY(SELECT k FROM jsonb_object_keys(first) AS k
+                                  WHERE k IS DISTINCT FROM lk AND k IS DISTINCT FROM vk ORDER BY k)
+      FROM lv
+$$;
+
 -- A result as rows: one per row of a table result (its label, its value
 -- and the whole row), one for a single value, one carrying the message
--- when nothing ran. The label and value columns are the registry's
--- ("x-reply": label, value), else the row's first text and first number.
+-- when nothing ran.
 CREATE OR REPLACE FUNCTION rag._result_rows(reply jsonb)
 RETURNS TABLE (fila int, etiqueta text, valor numeric, valor_texto text, detalle jsonb)
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH f AS (SELECT coalesce(reply -> 'formato', '{}') AS fmt, reply ->> 'idioma' AS lang,
-                      reply -> 'result' AS result),
-    arr AS (SELECT r.e, r.n::int AS n,
-                   coalesce(f.fmt ->> 'label', (SELECT k FROM jsonb_each(r.e) AS x(k, v)
-                                                 WHERE jsonb_typeof(v) = 'string' ORDER BY k LIMIT 1)) AS lk,
-                   coalesce(f.fmt ->> 'value', (SELECT k FROM jsonb_each(r.e) AS x(k, v)
-                                                 WHERE jsonb_typeof(v) = 'number' ORDER BY k LIMIT 1)) AS vk
-              FROM f, jsonb_array_elements(CASE WHEN jsonb_typeof(f.result) = 'array' THEN f.result END)
-                      WITH ORDINALITY AS r(e, n))
-    SELECT a.n, a.e ->> a.lk, (a.e ->> a.vk)::numeric,
-           rag._format_amount((a.e ->> a.vk)::numeric, f.lang, f.fmt ->> 'result'), a.e
-      FROM arr a, f
+                      reply -> 'result' AS result, rag._result_columns(reply) AS cols)
+    SELECT r.n::int, r.e ->> f.cols[1], (r.e ->> f.cols[2])::numeric,
+           rag._format_amount((r.e ->> f.cols[2])::numeric, f.lang, f.fmt ->> 'result'), r.e
+      FROM f, jsonb_array_elements(CASE WHEN jsonb_typeof(f.result) = 'array' THEN f.result END)
+              WITH ORDINALITY AS r(e, n)
     UNION ALL
     SELECT 1, coalesce(reply -> 'intent' -> 'parametros' ->> (f.fmt ->> 'label'), f.fmt ->> 'titulo'),
            (f.result #>> '{}')::numeric, rag._format_amount((f.result #>> '{}')::numeric, f.lang, f.fmt ->> 'result'),
@@ -178,8 +190,9 @@ LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$ SELECT * FROM rag._result_rows(rag.ask(question, reference_date, session_id, confirm, tenant)) $$;
 
--- The sentence, and below it a table result as aligned text (at most 20
--- rows): what an analyst reads in psql.
+-- The sentence, and below it a table result as aligned text (a header,
+-- at most 20 rows, numbers right-aligned; amounts for the columns the
+-- registry's "x-reply" lists in "money"): what an analyst reads in psql.
 CREATE OR REPLACE FUNCTION rag.ask_text(question text, reference_date date DEFAULT current_date,
                                         session_id text DEFAULT NULL, confirm boolean DEFAULT false,
                                         tenant text DEFAULT NULL)
@@ -188,14 +201,30 @@ LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH a AS (SELECT rag.ask(question, reference_date, session_id, confirm, tenant) AS reply),
+    c AS (SELECT rag._result_columns(a.reply) AS cols, a.reply ->> 'idioma' AS lang,
+                 coalesce(a.reply -> 'formato' -> 'money', '[]') AS money FROM a),
     r AS (SELECT x.* FROM a, rag._result_rows(a.reply) x WHERE jsonb_typeof(a.reply -> 'result') = 'array'
            ORDER BY x.fila LIMIT 20),
-    w AS (SELECT greatest(max(length(coalesce(etiqueta, ''))), 1) AS wl,
-                 greatest(max(length(coalesce(valor_texto, ''))), 1) AS wv FROM r)
+    cells AS (SELECT 0 AS fila, u.i, u.col AS cell, false AS num FROM c, unnest(c.cols) WITH ORDINALITY AS u(col, i)
+              WHERE EXISTS (SELECT 1 FROM r)
+              UNION ALL
+              SELECT r.fila, u.i,
+                     CASE WHEN u.i = 2 THEN r.valor_texto
+                          WHEN jsonb_typeof(r.detalle -> u.col) = 'number'
+                          THEN rag._format_amount((r.detalle ->> u.col)::numeric, c.lang,
+                                                  CASE WHEN c.money ? u.col THEN 'money' END)
+                          ELSE r.detalle ->> u.col END,
+                     jsonb_typeof(r.detalle -> u.col) = 'number'
+                FROM r, c, unnest(c.cols) WITH ORDINALITY AS u(col, i)),
+    w AS (SELECT i, max(length(coalesce(cell, ''))) AS width, bool_or(num) AS num FROM cells GROUP BY i),
+    lines AS (SELECT cells.fila, rtrim(string_agg(CASE WHEN w.num THEN lpad(coalesce(cell, ''), w.width)
+                                                       ELSE rpad(coalesce(cell, ''), w.width) END,
+                                                  '  ' ORDER BY cells.i)) AS line
+                FROM cells JOIN w USING (i) GROUP BY cells.fila)
     SELECT (a.reply ->> 'respuesta')
-           || coalesce(E'\n\n' || (SELECT string_agg(rpad(coalesce(r.etiqueta, ''), w.wl) || '  '
-                                                      || lpad(coalesce(r.valor_texto, ''), w.wv), E'\n' ORDER BY r.fila)
-                                     FROM r, w), '')
+           || coalesce(E'\n\n' || (SELECT line FROM lines WHERE fila = 0)
+                       || E'\n' || (SELECT string_agg(repeat('-', width), '  ' ORDER BY i) FROM w)
+                       || E'\n' || (SELECT string_agg(line, E'\n' ORDER BY fila) FROM lines WHERE fila > 0), '')
       FROM a
 $$;
 
