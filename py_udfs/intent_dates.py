@@ -1,6 +1,14 @@
 """Dates, months and counts in Spanish and English questions, resolved
 against a reference date: the slot-filling rules the intent parser uses
-(py_udfs.intents). Text arrives folded (lower-case, no accents)."""
+(py_udfs.intents). Text arrives folded (lower-case, no accents).
+
+Numeric dates are day/month/year in Spanish (1/3/2025, 01-03-2025: the 1st
+of March) and month/day/year in English (3/1/2025: March 1), the way each
+language's readers write them; an English date whose first number is above
+12 can only be day/month and is read so. ISO dates (2025-03-01) are the same
+in both. A date or month without a year is the latest one not after the
+reference month (asked in July, "en diciembre" is last December); a quarter
+without a year likewise."""
 import calendar
 import re
 from datetime import date, timedelta
@@ -33,9 +41,62 @@ def _year_for(month, ref, explicit):
     return ref.year if month <= ref.month else ref.year - 1  # "en diciembre" asked in July: last December
 
 
-def resolve_dates(text, ref):
+_ORDINAL = {"primer": 1, "primero": 1, "1er": 1, "1ro": 1, "1o": 1, "segundo": 2, "2do": 2, "2o": 2,
+            "tercer": 3, "tercero": 3, "3er": 3, "3ro": 3, "3o": 3, "cuarto": 4, "4to": 4, "4o": 4,
+            "first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4}
+_ORD_RE = "|".join(sorted(_ORDINAL, key=len, reverse=True))
+# "de este año", "del año pasado", "of last year", "last year", "de 2024"
+_YEAR_TAIL = r"(?:\s+(?:del?|of)?\s*(?:el\s+)?(\d{4}|ano pasado|ano anterior|este ano|last year|previous year|this year))?"
+_NUMERIC = re.compile(r"(?<![\d/.-])(\d{1,2})[/-](\d{1,2})(?:[/-](\d{4}|\d{2}))?(?![\d/-])")
+
+
+def _year_word(word, ref):
+    """A year from its digits or a relative phrase; None when there is neither."""
+    if not word:
+        return None
+    if word.isdigit():
+        return int(word)
+    return ref.year - 1 if word.split()[-1] in ("pasado", "anterior", "year") and "this" not in word \
+        and "este" not in word else ref.year
+
+
+def _quarter(year, q):
+    return date(year, 3 * q - 2, 1), _month_range(year, 3 * q)[1]
+
+
+def _numeric_dates(t, ref, lang):
+    """Every d/m[/y] (Spanish) or m/d[/y] (English) date in the text, in order."""
+    found = []
+    for m in _NUMERIC.finditer(t):
+        if re.search(rf"\b(?:{_MONTH_RE})\s*$", t[max(0, m.start() - 12):m.start()]):
+            continue  # "july 1-7": days of a named month
+        a, b, y = int(m.group(1)), int(m.group(2)), m.group(3)
+        day, month = (a, b) if lang == "es" or a > 12 else (b, a)
+        year = (2000 + int(y) if len(y) == 2 else int(y)) if y else _year_for(month, ref, None)
+        found.append(date(year, month, day))
+    return found
+
+
+def _quarter_dates(t, ref):
+    current = (ref.month - 1) // 3 + 1
+    if re.search(r"\b(trimestre pasado|trimestre anterior|ultimo trimestre|last quarter|previous quarter)\b", t):
+        q, y = (current - 1, ref.year) if current > 1 else (4, ref.year - 1)
+        return _quarter(y, q)
+    if re.search(r"\b(este trimestre|trimestre actual|this quarter|current quarter)\b", t):
+        return _quarter(ref.year, current)
+    m = (re.search(rf"\b({_ORD_RE})\s+(?:trimestre|quarter){_YEAR_TAIL}", t)
+         or re.search(rf"\bq([1-4])\b{_YEAR_TAIL}", t))
+    if not m:
+        return None
+    q = _ORDINAL.get(m.group(1)) or int(m.group(1))
+    year = _year_word(m.group(2), ref) or (ref.year if q <= current else ref.year - 1)
+    return _quarter(year, q)
+
+
+def resolve_dates(text, ref, lang="es"):
     """Returns {"start": date, "end": date, "single": bool, "phrase": str} or None.
-    `text` is folded (lower-case, no accents)."""
+    `text` is folded (lower-case, no accents); `lang` decides the order of
+    numeric dates ('es': day/month, otherwise month/day)."""
     t = text
     monday = ref - timedelta(days=ref.weekday())
 
@@ -52,6 +113,14 @@ def resolve_dates(text, ref):
             return out(d, d, "iso", True)
     except ValueError:
         return {"invalid": "fecha inválida"}
+    try:
+        numeric = _numeric_dates(t, ref, lang)
+    except ValueError:
+        return {"invalid": "fecha inválida"}
+    if len(numeric) >= 2:
+        return out(numeric[0], numeric[1], "numeric range")
+    if numeric:
+        return out(numeric[0], numeric[0], "numeric", True)
     # "del 1 al 7 de julio [de 2024]", "entre el 1 y el 7 de julio", "from 1 to 7 july", "july 1 to 7"
     m = (re.search(rf"\b(?:del?|desde el|entre el|from|between)\s+(\d{{1,2}})\s+(?:al?|hasta el|y el|to|and)\s+"
                    rf"(\d{{1,2}})\s+(?:de\s+|of\s+)?({_MONTH_RE})\b(?:\s+(?:de\s+)?(\d{{4}}))?", t)
@@ -71,6 +140,15 @@ def resolve_dates(text, ref):
     if m:
         n = _num(m.group(1))
         return out(ref - timedelta(days=n - 1), ref, "last n days")
+    quarter = _quarter_dates(t, ref)
+    if quarter:
+        return out(*quarter, "quarter")
+    # "diciembre del año pasado", "enero de este año", "March last year", "December of last year"
+    m = re.search(rf"\b({_MONTH_RE})\s+(?:del?\s+|of\s+)?(ano pasado|ano anterior|este ano|last year|previous year"
+                  rf"|this year)\b", t)
+    if m:
+        a, b = _month_range(_year_word(m.group(2), ref), MONTHS[m.group(1)])
+        return out(a, b, "month of a relative year")
     rules = [
         (r"\b(antes de ayer|anteayer|day before yesterday)\b", lambda: (ref - timedelta(2),) * 2, True),
         (r"\b(ayer|yesterday)\b", lambda: (ref - timedelta(1),) * 2, True),
@@ -91,7 +169,7 @@ def resolve_dates(text, ref):
             a, b = fn()
             return out(a, b, m.group(1), single)
     # one day: "el 15 de julio", "15 de julio de 2024", "july 15", "on 15 july"
-    m = (re.search(rf"\b(\d{{1,2}})\s+(?:de\s+)?({_MONTH_RE})\b(?:\s+(?:de\s+)?(\d{{4}}))?", t)
+    m = (re.search(rf"\b(\d{{1,2}})\s+(?:de\s+)?({_MONTH_RE})\b(?:\s+(?:del?\s+)?(\d{{4}}))?", t)
          or re.search(rf"\b({_MONTH_RE})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(\d{{4}}))?", t))
     if m:
         g = m.groups()
@@ -104,12 +182,15 @@ def resolve_dates(text, ref):
         except ValueError:
             return {"invalid": "fecha inválida"}
         return out(day, day, "day", True)
-    m = re.search(rf"\b(?:en|de|in|during|durante)\s+({_MONTH_RE})\b(?:\s+(?:de\s+)?(\d{{4}}))?", t) \
+    m = re.search(rf"\b(?:en|de|in|during|durante)\s+({_MONTH_RE})\b(?:\s+(?:del?\s+|of\s+)?(\d{{4}}))?", t) \
         or re.search(rf"\b({_MONTH_RE})\s+(\d{{4}})\b", t)
     if m and m.group(1) in MONTHS and not (m.group(1) == "may" and not m.group(0).startswith(("in", "en", "de"))):
         month = MONTHS[m.group(1)]
         a, b = _month_range(_year_for(month, ref, m.group(2)), month)
         return out(a, b, "month")
+    m = re.search(r"\b(?:en|in|del|de|durante|during|ano|year)\s+(?:el\s+)?(\d{4})\b", t)
+    if m and 2000 <= int(m.group(1)) <= 2100:
+        return out(date(int(m.group(1)), 1, 1), date(int(m.group(1)), 12, 31), "year")
     return None
 
 

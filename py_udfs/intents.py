@@ -7,35 +7,22 @@ A hybrid parser with no model call on the hot path:
   threshold the answer is "funcion": null with a reason, never a guess;
 - slots are filled by rules: relative and absolute dates (Spanish and
   English) resolved against a reference date, catalog values (branch names)
-  matched accent- and case-insensitively with small typos tolerated, numbers.
+  matched accent- and case-insensitively with small typos tolerated, numbers;
+- it asks instead of guessing: a catalog value the catalog does not have
+  ("sucursal Once") or a required parameter the question does not give gets
+  an "aclaracion" in the question's language, never a call without it;
+- a request to change data is only ever matched to a registered function
+  that changes data (read_only = false), which runs with confirm; when none
+  fits it is refused ("rechazo": "destructiva"), never mapped to a read.
 Everything a function needs to be parsed comes from its registry row.
 """
-import difflib
 import re
 
+from . import intent_replies as replies
+from .intent_clarify import DESTRUCTIVE, catalog_nouns, match_catalog, speaks_of_one, unknown_catalog_value
 from .intent_dates import extract_limit, resolve_dates
 from .intent_validation import MAX_INTENT_CHARS, MAX_INTENT_DEPTH, json_depth
 from .textutil import fold
-
-
-def match_catalog(text, values):
-    """The catalog value named in `text` (folded), tolerating one or two typos;
-    None when none is named. Never returns a value not in `values`."""
-    words = re.findall(r"[a-z0-9]+", text)
-    folded = {fold(v): v for v in values}
-    for f, v in folded.items():
-        if re.search(rf"\b{re.escape(f)}\b", text):
-            return v
-    best, best_ratio = None, 0.0
-    for w in words:
-        if len(w) < 4:
-            continue
-        for f, v in folded.items():
-            r = difflib.SequenceMatcher(None, w, f).ratio()
-            if r > best_ratio:
-                best, best_ratio = v, r
-    return best if best_ratio >= 0.8 else None
-
 
 
 def keyword_hits(text, keywords):
@@ -49,14 +36,27 @@ def keyword_hits(text, keywords):
     return hits
 
 
-def fill_slots(fn, text, ref, catalogs):
+def keyword_words(text, keywords):
+    """How many of the question's words the keywords cover (a word two
+    keywords match, "productos" for producto/productos, counts once)."""
+    words = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    covered = set()
+    for kw in keywords:
+        k = fold(kw)
+        for m in re.finditer(rf"\b{re.escape(k)}" + (r"\b" if " " in k else ""), text):
+            covered.update(i for i, (a, b) in enumerate(words) if a < m.end() and m.start() < b)
+    return len(covered)
+
+
+def fill_slots(fn, text, ref, catalogs, question="", lang="es"):
     """Parameters of `fn` (a registry row) found in the question. Returns
-    (params, problems)."""
+    (params, problems, unknown): unknown maps a catalog parameter to the
+    value the question names that the catalog does not have."""
     props = fn["parameters"].get("properties", {})
-    params, problems = {}, []
-    dates = resolve_dates(text, ref)
+    params, problems, unknown = {}, [], {}
+    dates = resolve_dates(text, ref, lang)
     if dates and "invalid" in dates:
-        problems.append(dates["invalid"])
+        problems.append(dates["invalid"] if lang == "es" else "invalid date")
         dates = None
     date_params = [p for p, s in props.items() if s.get("format") == "date"]
     if dates and date_params:
@@ -64,7 +64,8 @@ def fill_slots(fn, text, ref, catalogs):
             if dates["single"]:
                 params[date_params[0]] = dates["start"].isoformat()
             else:
-                problems.append("la función pide un solo día y la pregunta da un rango")
+                problems.append("la función pide un solo día y la pregunta da un rango" if lang == "es"
+                                else "the function takes one day and the question gives a range")
         else:
             start, end = sorted(date_params, key=lambda p: (("fin" in p.lower() or "end" in p.lower()), p))[:2]
             params[start], params[end] = dates["start"].isoformat(), dates["end"].isoformat()
@@ -73,11 +74,15 @@ def fill_slots(fn, text, ref, catalogs):
             v = match_catalog(text, catalogs.get(p, []))
             if v:
                 params[p] = v
+            elif question:
+                named = unknown_catalog_value(question, s, catalogs.get(p, []))
+                if named:
+                    unknown[p] = named
         elif s.get("type") == "integer" and p not in params:
             n = extract_limit(text)
             if n is not None:
                 params[p] = n
-    return params, problems
+    return params, problems, unknown
 
 
 FOLLOW_UP = re.compile(r"^(y|e|and|what about|how about|y en|y para|and in|and for)\b")
@@ -89,39 +94,95 @@ def summary(fn, params, lang):
     return f"{desc}: {', '.join(bits)}" if bits else desc
 
 
+def _clarify(fn, params, unknown, ref_lang, catalogs, missing, base):
+    """An intent that asks before it runs: an unknown catalog value first
+    (the analyst named something that is not there), then what is missing."""
+    props = fn["parameters"].get("properties", {})
+    if unknown:
+        p, value = next(iter(unknown.items()))
+        text = replies.unknown_value(ref_lang, props[p], p, value, catalogs.get(p, []))
+        ask = {"tipo": "valor_desconocido", "parametro": p, "valor": value,
+               "validos": sorted(catalogs.get(p, []), key=replies.fold), "pregunta": text}
+        params = dict(params, **{p: value})  # kept: validation refuses it, nothing runs without it
+    else:
+        text = replies.missing_question(ref_lang, fn, missing, catalogs)
+        ask = {"tipo": "falta_parametro", "faltan": missing, "pregunta": text}
+    return dict(base, funcion=fn["name"], parametros=params, resumen=text, aclaracion=ask)
+
+
 def parse(question, ref, functions, catalogs, similarity, history=None, lang="es", threshold=0.86):
     """functions: registry rows (dicts; parameters parsed). catalogs: param ->
     allowed values. similarity(fn_name) -> max cosine of the question to the
     function's description/examples. history: last intents, newest first."""
     text = fold(question)
+    destructive = bool(DESTRUCTIVE.search(text))
+    # A request to change data is matched only to functions that change
+    # data; a function that changes data only to such a request or to its
+    # own keywords ("registrar una nota").
+    functions = [f for f in functions if (not destructive if f.get("read_only", True)
+                                          else destructive or keyword_hits(text, f["keywords"]))]
     scored = []
+    one_of = speaks_of_one(text, functions)
     for fn in functions:
-        params, problems = fill_slots(fn, text, ref, catalogs)
-        required = fn["parameters"].get("required", [])
-        fillable = all(r in params for r in required) and not problems
+        params, problems, unknown = fill_slots(fn, text, ref, catalogs, question, lang)
+        # "la sucursal" with no name: the function's parameter is wanted, even
+        # an optional one (running it over every branch would drop the filter).
+        wanted = [p for p, spec in fn["parameters"].get("properties", {}).items()
+                  if "x-catalog" in spec and p not in params and p not in unknown and one_of & catalog_nouns(
+                      {"parameters": {"properties": {p: spec}}})]
+        required = fn["parameters"].get("required", []) + [p for p in wanted if p not in
+                                                            fn["parameters"].get("required", [])]
+        fillable = all(r in params or r in unknown for r in required) and not problems
         kw = keyword_hits(text, fn["keywords"])
         sim = similarity(fn["name"])
-        score = sim + 0.12 * min(kw, 2) + (0.08 if fillable else -0.1)
-        scored.append((score, kw, sim, fn, params, problems, fillable))
+        score = sim + 0.12 * min(kw, 2) + (0.08 if fillable else -0.1) - (0.15 if one_of - catalog_nouns(fn) else 0)
+        scored.append((score, kw, sim, fn, params, problems, fillable, unknown, required))
     scored.sort(key=lambda r: r[0], reverse=True)
     best = scored[0] if scored else None
+    base = {"confianza": round(best[2], 4) if best else 0.0, "parser": "rules+embedding"}
+    if destructive and (best is None or best[1] == 0 or best[5]):
+        reason = replies.destructive_refusal(lang) + ("" if best is None or not best[5] else f" ({'; '.join(best[5])})")
+        return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason, rechazo="destructiva")
     is_follow_up = bool(FOLLOW_UP.match(text.strip(" ¿?¡!"))) and len(text.split()) <= 8
-    if history and is_follow_up and (best is None or best[1] == 0):
+    if history and is_follow_up and not destructive and (best is None or best[1] == 0):
         prev = history[0]
         fn = next((f for f in functions if f["name"] == prev.get("funcion")), None)
         if fn:
-            params, problems = fill_slots(fn, text, ref, catalogs)
+            params, problems, unknown = fill_slots(fn, text, ref, catalogs, question, lang)
             merged = dict(prev.get("parametros") or {}, **params)
+            if unknown:
+                return _clarify(fn, merged, unknown, lang, catalogs, [], dict(base, parser="rules+history"))
             return {"funcion": fn["name"], "parametros": merged, "resumen": summary(fn, merged, lang),
                     "confianza": 0.8, "parser": "rules+history"}
+    named = next((r for r in scored if r[1] >= 1), None)  # the best function the question names
+    if named is not None and named[5] and not destructive and (named is best or best[1] == 0):
+        # The function the question names cannot take what it gives ("ganancia
+        # de la semana pasada": profit is per day): say so, not another function.
+        fn, problems = named[3], named[5]
+        text = replies.problem_question(lang, fn, problems)
+        return dict(base, funcion=fn["name"], parametros=named[4], resumen=text, problemas=problems,
+                    aclaracion={"tipo": "problema", "problemas": problems, "pregunta": text})
+    if best is not None and not best[6] and not best[5] and best[1] >= 1:
+        # The function is named but a required parameter is not given: ask for
+        # it, when the evidence is more than one shared word.
+        score, kw, sim, fn, params, problems, fillable, unknown, required = best
+        missing = [r for r in required if r not in params and r not in unknown]
+        if destructive or keyword_words(text, fn["keywords"]) >= 2 or params or unknown or sim >= 0.87:
+            return _clarify(fn, params, unknown, lang, catalogs, missing, base)
     # No call without evidence: keywords or a close example, and either the
     # required parameters or a very close example.
     if best is None or (best[2] < threshold and (best[1] == 0 or not best[6])):
+        if destructive:
+            reason = replies.destructive_refusal(lang)
+            return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason, rechazo="destructiva")
         reason = "la pregunta no corresponde a ninguna función registrada" if lang == "es" \
             else "the question matches no registered function"
-        return {"funcion": None, "parametros": {}, "resumen": reason, "razon": reason,
-                "confianza": round(best[2], 4) if best else 0.0, "parser": "rules+embedding"}
-    score, kw, sim, fn, params, problems, fillable = best
+        return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason)
+    score, kw, sim, fn, params, problems, fillable, unknown, required = best
+    missing = [r for r in required if r not in params and r not in unknown]
+    if unknown or (missing and not problems):
+        # chosen by a very close example alone: still asked, never sent half-filled
+        return _clarify(fn, params, unknown, lang, catalogs, missing, base)
     out = {"funcion": fn["name"], "parametros": params, "resumen": summary(fn, params, lang),
            "confianza": round(min(1.0, score), 4), "parser": "rules+embedding"}
     if problems:

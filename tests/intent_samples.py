@@ -7,7 +7,8 @@ BRANCHES = ["Abasto", "Palermo", "Belgrano", "Caballito", "Flores", "Recoleta"]
 CATALOGS = {"sucursal": BRANCHES}
 
 # The sample registry rows (sql/schema/003_intents.sql), as parse() receives them.
-BRANCH = {"type": "string", "x-catalog": {"table": "ventas.sucursales", "column": "nombre"}}
+BRANCH = {"type": "string", "x-catalog": {"table": "ventas.sucursales", "column": "nombre"},
+          "x-label": {"es": ["la sucursal", "las sucursales"], "en": ["branch", "branches"]}}
 DAY = {"type": "string", "format": "date"}
 BRANCH_SALES = {
     "name": "obtenerVentasSucursal", "enabled": True, "keywords": ["ventas", "vend", "factur", "sales", "sold"],
@@ -29,4 +30,9 @@ TOP_PRODUCTS = {
     "parameters": {"type": "object", "required": ["fechaInicio", "fechaFin"],
                    "properties": {"fechaInicio": DAY, "fechaFin": DAY, "sucursal": BRANCH,
                                   "limite": {"type": "integer", "minimum": 1, "maximum": 100}}}}
+VOID_SALES = {
+    "name": "anularVentasSucursal", "enabled": True, "read_only": False, "keywords": ["anul", "borr", "delete", "void"],
+    "description_es": "Anular las ventas de una sucursal en un día",
+    "description_en": "Void the sales of one branch on one day",
+    "parameters": {"type": "object", "required": ["sucursal", "fecha"], "properties": {"sucursal": BRANCH, "fecha": DAY}}}
 FUNCTIONS = [BRANCH_SALES, DAY_PROFIT, SALES_BY_BRANCH, TOP_PRODUCTS]

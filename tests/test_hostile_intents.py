@@ -1,7 +1,7 @@
 """Hostile intents through rag.execute_intent, rag.validate_intent and
 rag._run_intent: each gets SQLSTATE 22023 (execute, _run) or a non-empty
 list of errors (validate), a message that says what is wrong and no Python
-traceback, and nothing changes.
+traceback, and nothing changes. Bad questions to every form of rag.ask too.
 
 The cases are generated from tables (top-level shapes, function names,
 `parametros` shapes, wrong values x parameter positions, sizes, nesting,
@@ -264,3 +264,14 @@ def test_duplicate_keys_the_last_one_is_validated_and_executed(conn):
                         ).fetchone()["same"]
     assert call(conn, "validate_intent", text) == []
     assert call(conn, "execute_intent", text)["funcion"] == "topProductos"
+
+
+@pytest.mark.parametrize("call", ["SELECT rag.ask(%s)", "SELECT * FROM rag_ask_rows(%s)", "SELECT rag_ask_text(%s)"])
+@pytest.mark.parametrize("question,message", [(None, "question must not be empty"), ("  ", "question must not be empty"),
+                                              ("a" * 4001, "the limit is 4000")])
+def test_every_ask_form_refuses_a_bad_question_plainly(conn, call, question, message):
+    with pytest.raises(psycopg.errors.InvalidParameterValue) as exc:
+        conn.execute(call, (question,))
+    diag = exc.value.diag
+    assert message in diag.message_primary and diag.message_hint
+    assert "Traceback" not in (diag.context or "") and "Python" not in (diag.context or "")

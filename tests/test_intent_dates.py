@@ -102,10 +102,8 @@ def test_absolute_dates_and_ranges(question, start, end, single, phrase):
                  marks=pytest.mark.xfail(strict=True, reason="a range naming the month twice resolves to "
                                                              "its first day")),
     pytest.param("en mayo de 2023", "2023-05-01", "2023-05-31", id="mayo de 2023"),
-    pytest.param("en mayo del 2023", "2023-05-01", "2023-05-31", id="mayo del 2023",
-                 marks=pytest.mark.xfail(strict=True, reason="'del 2023' is not read as the year: May 2024 instead")),
-    pytest.param("15 de julio del 2023", "2023-07-15", "2023-07-15", id="15 de julio del 2023",
-                 marks=pytest.mark.xfail(strict=True, reason="'del 2023' is not read as the year: 2024 instead")),
+    pytest.param("en mayo del 2023", "2023-05-01", "2023-05-31", id="mayo del 2023"),
+    pytest.param("15 de julio del 2023", "2023-07-15", "2023-07-15", id="15 de julio del 2023"),
     pytest.param("ventas durante mayo", "2024-05-01", "2024-05-31", id="durante mayo"),
     pytest.param("sales during May", "2024-05-01", "2024-05-31", id="during may",
                  marks=pytest.mark.xfail(strict=True, reason="the guard against the verb 'may' only accepts "
@@ -180,3 +178,49 @@ def test_questions_without_a_date_resolve_to_none(question):
 ])
 def test_limit_is_read_from_top_n_phrasings(question, limit):
     assert extract_limit(fold(question)) == limit
+
+
+# ---- numeric dates, quarters, relative years ------------------------------------------
+# Spanish numeric dates are day/month, English month/day (a first number
+# above 12 can only be a day); dates and quarters without a year are the
+# latest not after the reference month.
+
+APRIL = d("2025-04-10")
+JANUARY = d("2026-01-15")
+
+
+@pytest.mark.parametrize("question,lang,ref,start,end", [
+    pytest.param("el 1/3/2025", "es", APRIL, "2025-03-01", "2025-03-01", id="es d/m/y"),
+    pytest.param("el 01-03-2025", "es", APRIL, "2025-03-01", "2025-03-01", id="es dd-mm-yyyy"),
+    pytest.param("el 1/3/25", "es", APRIL, "2025-03-01", "2025-03-01", id="es two-digit year"),
+    pytest.param("el 5/1", "es", JANUARY, "2026-01-05", "2026-01-05", id="es without year"),
+    pytest.param("entre el 1/3 y el 15/3", "es", APRIL, "2025-03-01", "2025-03-15", id="es range"),
+    pytest.param("del 1/12/2025 al 31/12/2025", "es", JANUARY, "2025-12-01", "2025-12-31", id="es full range"),
+    pytest.param("on 3/1/2025", "en", APRIL, "2025-03-01", "2025-03-01", id="en m/d/y"),
+    pytest.param("on 1/5", "en", JANUARY, "2026-01-05", "2026-01-05", id="en without year"),
+    pytest.param("on 25/3/2025", "en", APRIL, "2025-03-25", "2025-03-25", id="en day first when above 12"),
+    pytest.param("between 3/1 and 3/15", "en", APRIL, "2025-03-01", "2025-03-15", id="en range"),
+    pytest.param("primer trimestre de 2025", "es", APRIL, "2025-01-01", "2025-03-31", id="es first quarter"),
+    pytest.param("el 4to trimestre del año pasado", "es", JANUARY, "2025-10-01", "2025-12-31", id="es quarter of last year"),
+    pytest.param("en el Q1 2025", "es", APRIL, "2025-01-01", "2025-03-31", id="Q1 2025"),
+    pytest.param("in Q4", "en", JANUARY, "2025-10-01", "2025-12-31", id="Q4 without year: last year's"),
+    pytest.param("in Q2", "en", APRIL, "2025-04-01", "2025-06-30", id="current quarter"),
+    pytest.param("the third quarter of 2024", "en", APRIL, "2024-07-01", "2024-09-30", id="en ordinal quarter"),
+    pytest.param("el trimestre pasado", "es", APRIL, "2025-01-01", "2025-03-31", id="es last quarter"),
+    pytest.param("last quarter", "en", JANUARY, "2025-10-01", "2025-12-31", id="en last quarter across years"),
+    pytest.param("este trimestre", "es", APRIL, "2025-04-01", "2025-06-30", id="es this quarter"),
+    pytest.param("diciembre del año pasado", "es", APRIL, "2024-12-01", "2024-12-31", id="es month of last year"),
+    pytest.param("enero de este año", "es", APRIL, "2025-01-01", "2025-01-31", id="es month of this year"),
+    pytest.param("in March last year", "en", APRIL, "2024-03-01", "2024-03-31", id="en month last year"),
+    pytest.param("December of last year", "en", APRIL, "2024-12-01", "2024-12-31", id="en month of last year"),
+    pytest.param("en diciembre del 2024", "es", JANUARY, "2024-12-01", "2024-12-31", id="es month del year"),
+    pytest.param("ventas en 2024", "es", APRIL, "2024-01-01", "2024-12-31", id="a year"),
+])
+def test_numeric_dates_quarters_and_relative_years(question, lang, ref, start, end):
+    got = resolve_dates(fold(question), ref, lang)
+    assert (got["start"], got["end"]) == (d(start), d(end))
+
+
+@pytest.mark.parametrize("question", ["el 31/2/2025", "el 1/13/2025"])
+def test_impossible_numeric_dates_are_invalid(question):
+    assert resolve_dates(fold(question), APRIL, "es") == INVALID

@@ -291,7 +291,7 @@ def test_an_analyst_reads_why_an_intent_is_invalid_in_the_intents_language(conn)
 def test_a_rejected_spanish_question_is_explained_in_spanish(conn):
     out = conn.execute("SELECT rag.ask('los 500 productos más vendidos de julio de 2024') AS r").fetchone()["r"]
     assert out["path"] == "rejected", out
-    assert out["errors"] == ["limite debe ser <= 100"], out
+    assert out["errors"] == ["la cantidad de productos debe ser <= 100"], out  # the parameter's x-label
     out = conn.execute("SELECT rag.ask('the 500 best-selling products in July 2024') AS r").fetchone()["r"]
     assert out["path"] == "rejected", out
-    assert out["errors"] == ["limite must be <= 100"], out
+    assert out["errors"] == ["number of products must be <= 100"], out

@@ -42,5 +42,12 @@ def downgrade():
     op.execute("ALTER TABLE rag.chunks DROP COLUMN live")
     op.execute("DROP INDEX rag.documents_tenant_source_idx")  # on kept columns: the upgrade re-creates it
     op.execute("ALTER TABLE rag.documents DROP COLUMN replaces, DROP COLUMN pending")
+    # rag.ask and its forms log intent_log.tenant: the previous release's API
+    # brings back its own rag.ask(text, date) and rag_ask(text).
+    for fn in ("public.rag_ask_rows(text, text, boolean)", "public.rag_ask_text(text, text, boolean)",
+               "public.rag_ask(text, text, boolean)", "rag.ask_rows(text, date, text, boolean, text)",
+               "rag.ask_text(text, date, text, boolean, text)", "rag.ask(text, date, text, boolean, text)",
+               "rag._log_intent_call(text, text, date, jsonb, text[], text, int, float8, jsonb, text)"):
+        op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("ALTER TABLE rag.intent_log DROP COLUMN tenant")
     op.execute("ALTER TABLE rag.answer_log DROP COLUMN refusal_reason")

@@ -9,7 +9,7 @@ a catalog table changes)."""
 import json
 from datetime import date
 
-from .. import guardrails, intent_validation, intents, llm
+from .. import guardrails, intent_replies, intent_validation, intents, llm
 from ..answer import answer_language
 from .backend import encode, llm_config, model_row, require_question, run
 from .guardrails import mask_pii
@@ -94,11 +94,13 @@ def _parse(plpy, question, reference_date, session_id, parser, check, llm_questi
             plpy, "SELECT intent::text AS intent FROM rag.conversation_turns WHERE asked_by = current_user"
                   " AND session_id = $1 AND intent ? 'funcion' AND intent->>'funcion' IS NOT NULL"
                   " ORDER BY id DESC LIMIT 3", ["text"], [session_id])]
-    language = answer_language(question)
+    language = intent_replies.question_language(question)
     out = intents.parse(question, ref, functions, registry["catalogs"], lambda n: similarity.get(n, 0.0), history,
                         language)
     cfg = llm_config(plpy)
-    if parser == "llm" or (parser == "auto" and cfg.configured and out["parser"] != "rules+history"):
+    # A clarification or a refusal is the rules' to give: an LLM would guess.
+    settled = "aclaracion" in out or "rechazo" in out
+    if not settled and (parser == "llm" or (parser == "auto" and cfg.configured and out["parser"] != "rules+history")):
         if not cfg.configured:
             plpy.error("parser => 'llm' needs a chat endpoint (SET rag.llm_endpoint; see rag.llm_endpoints)",
                        sqlstate="22023")
@@ -110,6 +112,9 @@ def _parse(plpy, question, reference_date, session_id, parser, check, llm_questi
                                                    max_tokens=200, json_mode=True))
             errors = [] if got.get("funcion") is None else _validate(plpy, registry, got, language)
             if not errors:
+                # Only the rules ask back or refuse: a model's text is not shown as either.
+                for key in ("aclaracion", "rechazo"):
+                    got.pop(key, None)
                 got.update(parser="llm", confianza=out.get("confianza"))
                 return got, []
             out["llm_errors"] = errors
@@ -137,8 +142,32 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
         masked = mask_pii(plpy, question, None)
         screen["pii_masked"] = True
     intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True, llm_question=masked)
+    language = intent_replies.question_language(question)
+    name = intent.get("funcion")
+    fn = _registry["functions"].get(name) if isinstance(name, str) else None
+    template = fmt = None
+    if fn and "aclaracion" not in intent:
+        if errors:
+            errors = intent_replies.humanize_errors(errors, fn, language)
+        else:
+            template, fmt = intent_replies.reply(fn, intent.get("parametros") or {}, language)
+            if not fn["read_only"]:
+                fmt["confirmacion"] = intent_replies.confirmation(fn, intent.get("parametros") or {}, language)
     return {"intent": json.dumps(intent, ensure_ascii=False), "errors": errors,
-            "logged_question": masked or question, "guardrails": json.dumps(screen)}
+            "logged_question": masked or question, "guardrails": json.dumps(screen),
+            "language": language, "reply_template": template, "reply_format": json.dumps(fmt, ensure_ascii=False)}
+
+
+def warm_up(plpy):
+    """rag.warm_up's share for intents: the registry, its catalog values and
+    the embeddings of its examples, so the first question finds them cached;
+    returns how many functions are registered."""
+    registry = _current_registry(plpy)
+    functions = [f for f in registry["functions"].values() if f["enabled"]]
+    if functions:
+        _function_vectors(plpy, registry, model_row(plpy, None), functions)
+        intents.parse("warm up", date.today(), functions, registry["catalogs"], lambda n: 0.0)
+    return len(functions)
 
 
 def validate_intent(plpy, intent_text):

@@ -61,8 +61,10 @@ return embed.query_features(plpy, query, models, language_hint)
 $py$;
 
 -- Warm-up: load the active embedding model in this backend now rather than
--- on the first query (connection pools call it on connect). Returns ms spent.
-CREATE OR REPLACE FUNCTION rag.warm_up(model text DEFAULT NULL) RETURNS float8
+-- on the first query (connection pools call it on connect), and the intent
+-- parser's registry, catalog values and example embeddings
+-- (rag._warm_up_intents, 120_intents.sql). Returns ms spent.
+CREATE OR REPLACE FUNCTION rag._warm_up_model(model text DEFAULT NULL) RETURNS float8
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
@@ -70,6 +72,26 @@ if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import embed
 return embed.warm_up(plpy, model)
 $py$;
+
+DROP FUNCTION IF EXISTS rag.warm_up(text);
+CREATE OR REPLACE FUNCTION rag.warm_up(model text DEFAULT NULL) RETURNS float8
+LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_t0 timestamptz := clock_timestamp();
+BEGIN
+    PERFORM rag._warm_up_model(model);
+    -- A role that may not read a catalog table asks no intent questions
+    -- either: its warm-up is the model's.
+    BEGIN
+        PERFORM rag._warm_up_intents();
+    EXCEPTION WHEN insufficient_privilege THEN
+        NULL;
+    END;
+    RETURN round((extract(epoch FROM clock_timestamp() - v_t0) * 1000)::numeric, 2)::float8;
+END;
+$$;
 
 -- How many client backends are running a statement now: the model thread
 -- policy shares the cores among them (py_udfs/model_threads.py). SECURITY

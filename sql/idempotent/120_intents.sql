@@ -41,17 +41,33 @@ $py$;
 -- What rag.ask needs in one crossing into Python: the parsed intent, its
 -- validation errors, the question as it may be logged (masked under a PII
 -- policy) and what the guardrails found in it.
+-- Also the language to answer in, and for an intent that can run the
+-- sentence of its reply (its dates written out, the result left for
+-- rag._fill_reply) and how to show the result.
 DROP FUNCTION IF EXISTS rag._parse_intent_checked(text, date, text, text);
 CREATE OR REPLACE FUNCTION rag._parse_intent_checked(question text, reference_date date, session_id text,
                                                      parser text DEFAULT 'auto',
                                                      OUT intent jsonb, OUT errors text[],
-                                                     OUT logged_question text, OUT guardrails jsonb)
+                                                     OUT logged_question text, OUT guardrails jsonb,
+                                                     OUT language text, OUT reply_template text,
+                                                     OUT reply_format jsonb)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import intents
 return intents.parse_intent_checked(plpy, question, reference_date, session_id, parser)
+$py$;
+
+-- rag.warm_up's share: the registry, its catalog values and the embeddings
+-- of its examples cached in this backend. Returns the functions registered.
+CREATE OR REPLACE FUNCTION rag._warm_up_intents() RETURNS int
+LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import intents
+return intents.warm_up(plpy)
 $py$;
 
 -- Calls the registered function of an intent that has been validated
@@ -136,9 +152,9 @@ BEGIN
                 USING ERRCODE = '22023', HINT = 'SELECT rag.validate_intent(intent) says why';
         END;
     END LOOP;
-    IF NOT f.read_only AND NOT confirm THEN
+    IF NOT f.read_only AND NOT coalesce(confirm, false) THEN  -- NULL is not a confirmation
         RAISE EXCEPTION 'function % changes data: call again with confirm => true', f.name
-            USING ERRCODE = '42501';
+            USING ERRCODE = '42501', HINT = 'rag.execute_intent(intent, confirm => true) or rag.ask(question, confirm => true)';
     END IF;
     -- Named arguments, each cast to the type the target declares.
     SELECT string_agg(format('%I => ($1 -> ''parametros'' ->> %L)::%s', a.argname, p.key,
@@ -182,77 +198,16 @@ BEGIN
 END;
 $$;
 
--- Question in, answer out: parse -> validate -> execute; when no function
--- matches, the documents answer (rag.answer). Says which path it took, and
--- logs every call. The session (for follow-up questions) is the setting
--- rag.session_id, or this connection.
-CREATE OR REPLACE FUNCTION rag.ask(question text, reference_date date DEFAULT current_date)
-RETURNS jsonb
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_session text := coalesce(nullif(current_setting('rag.session_id', true), ''), 'backend-' || pg_backend_pid());
-    v_t0 timestamptz := clock_timestamp();
-    v_intent jsonb;
-    v_errors text[] := '{}';
-    v_out jsonb;
-    v_path text;
-    v_logged text;
-    v_guardrails jsonb;
-BEGIN
-    SELECT p.intent, p.errors, p.logged_question, p.guardrails INTO v_intent, v_errors, v_logged, v_guardrails
-      FROM rag._parse_intent_checked(question, reference_date, v_session) p;
-    IF v_intent ->> 'funcion' IS NULL THEN
-        v_path := 'rag_answer';
-        v_out := jsonb_build_object('path', v_path, 'intent', v_intent, 'answer', rag.answer(question));
-    ELSIF cardinality(v_errors) > 0 THEN
-        v_path := 'rejected';
-        v_out := jsonb_build_object('path', v_path, 'intent', v_intent, 'errors', to_jsonb(v_errors));
-    ELSE
-        v_path := 'intent';
-        v_out := jsonb_build_object('path', v_path, 'intent', v_intent) || rag._run_intent(v_intent);
-    END IF;
-    PERFORM rag._log_intent_call(v_session, v_logged, reference_date, v_intent, v_errors, v_path,
-                                 (v_out ->> 'rows')::int, extract(epoch FROM clock_timestamp() - v_t0) * 1000,
-                                 v_guardrails);
-    RETURN v_out;
-END;
-$$;
-
--- The conversation's and the intent log's one writer (analysts cannot write
--- the tables): the turn (what a follow-up question builds on) and the log
--- row, always the caller's own.
-DROP FUNCTION IF EXISTS rag._log_intent_call(text, text, date, jsonb, text[], text, int, float8);
-CREATE OR REPLACE FUNCTION rag._log_intent_call(session_id text, question text, reference_date date, intent jsonb,
-                                                errors text[], path text, row_count int, duration_ms float8,
-                                                guardrails jsonb)
-RETURNS void
-LANGUAGE sql VOLATILE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $$
-    INSERT INTO rag.conversation_turns (asked_by, session_id, question, intent)
-    VALUES (rag.caller(), session_id, question, intent);
-    INSERT INTO rag.intent_log (asked_by, session_id, question, reference_date, intent, parser, confidence,
-                                validation_errors, executed_function, row_count, path, duration_ms, guardrails)
-    VALUES (rag.caller(), session_id, question, reference_date, intent, intent ->> 'parser',
-            (intent ->> 'confianza')::float8, coalesce(errors, '{}'),
-            CASE WHEN path = 'intent' THEN intent ->> 'funcion' END, row_count, path, duration_ms,
-            coalesce(guardrails, '{}'));
-$$;
-
-CREATE OR REPLACE FUNCTION public.rag_ask(question text) RETURNS jsonb
-LANGUAGE sql VOLATILE PARALLEL UNSAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT rag.ask(question) $$;
-
--- Parse quality over time for BI: per day and parser, which path questions took.
+-- Parse quality over time for BI: per day and parser, which path questions
+-- took (new columns go last: CREATE OR REPLACE VIEW only appends).
 CREATE OR REPLACE VIEW rag.intent_parse_stats WITH (security_invoker = true) AS
 SELECT date_trunc('day', asked_at) AS day, parser, count(*) AS questions,
        avg((path = 'intent')::int) AS executed_rate,
        avg((path = 'rejected')::int) AS rejected_rate,
        avg((path = 'rag_answer')::int) AS document_answer_rate,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY duration_ms) AS p50_ms,
+       avg((path = 'clarify')::int) AS clarify_rate,
+       avg((path IN ('refused', 'needs_confirmation'))::int) AS change_request_rate
 FROM rag.intent_log
 GROUP BY 1, 2;
 

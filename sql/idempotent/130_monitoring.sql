@@ -80,10 +80,13 @@ SELECT date_trunc('day', l.asked_at) AS day, l.tenant,
        count(*) AS calls,
        count(*) FILTER (WHERE l.path = 'intent') AS executed,
        count(*) FILTER (WHERE l.path = 'rejected') AS rejected,
+       count(*) FILTER (WHERE l.path = 'clarify') AS clarified,
+       count(*) FILTER (WHERE l.path IN ('refused', 'needs_confirmation')) AS change_requests,
        count(*) FILTER (WHERE l.path = 'rag_answer') AS document_answers,
        count(*) FILTER (WHERE l.error IS NOT NULL) AS errors,
        avg((l.path = 'intent')::int)::float8 AS executed_rate,
        avg((l.path = 'rejected')::int)::float8 AS rejected_rate,
+       avg((l.path = 'clarify')::int)::float8 AS clarify_rate,
        avg((l.path = 'rag_answer')::int)::float8 AS document_answer_rate,
        avg((l.error IS NOT NULL)::int)::float8 AS error_rate,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY l.duration_ms) AS p50_ms,
@@ -138,6 +141,9 @@ COMMENT ON COLUMN rag.intent_stats.function IS 'Function executed, or the one a 
 COMMENT ON COLUMN rag.intent_stats.calls IS 'Calls logged';
 COMMENT ON COLUMN rag.intent_stats.executed IS 'Calls that ran the function (path intent)';
 COMMENT ON COLUMN rag.intent_stats.rejected IS 'Calls whose intent failed validation (path rejected)';
+COMMENT ON COLUMN rag.intent_stats.clarified IS 'Calls answered with a question back: an unknown catalog value or a missing parameter (path clarify)';
+COMMENT ON COLUMN rag.intent_stats.change_requests IS 'Requests to change data refused or waiting for confirm => true (paths refused, needs_confirmation)';
+COMMENT ON COLUMN rag.intent_stats.clarify_rate IS 'clarified / calls';
 COMMENT ON COLUMN rag.intent_stats.document_answers IS 'Calls answered from documents (path rag_answer)';
 COMMENT ON COLUMN rag.intent_stats.errors IS 'Calls that logged an error';
 COMMENT ON COLUMN rag.intent_stats.executed_rate IS 'executed / calls';
