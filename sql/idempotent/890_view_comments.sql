@@ -107,3 +107,5 @@ COMMENT ON COLUMN rag.intent_parse_stats.executed_rate IS 'Share that ran a regi
 COMMENT ON COLUMN rag.intent_parse_stats.rejected_rate IS 'Share whose intent failed validation';
 COMMENT ON COLUMN rag.intent_parse_stats.document_answer_rate IS 'Share answered from documents (no function matched)';
 COMMENT ON COLUMN rag.intent_parse_stats.p50_ms IS 'Median milliseconds per call';
+COMMENT ON COLUMN rag.intent_parse_stats.clarify_rate IS 'Share answered with a question back (an unknown catalog value, a missing parameter)';
+COMMENT ON COLUMN rag.intent_parse_stats.change_request_rate IS 'Share that asked to change data (refused, or waiting for confirm => true)';
