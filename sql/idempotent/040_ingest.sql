@@ -83,7 +83,8 @@ BEGIN
             END IF;
             -- Metadata alone changed (a row's filter columns): no new vectors needed.
             IF (v_same.metadata - 'injection') IS DISTINCT FROM v_meta THEN
-                v_meta := v_meta || coalesce(jsonb_build_object('injection', v_same.metadata -> 'injection'), '{}');
+                v_meta := v_meta || CASE WHEN v_same.metadata ? 'injection'
+                                          THEN jsonb_build_object('injection', v_same.metadata -> 'injection') ELSE '{}' END;
                 UPDATE rag.documents d SET metadata = v_meta WHERE d.id = v_same.id;
                 UPDATE rag.chunks c SET metadata = v_meta WHERE c.document_id = v_same.id;
             END IF;

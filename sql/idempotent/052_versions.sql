@@ -57,15 +57,28 @@ AS $$
       FROM rag.documents d WHERE d.pending AND rag.may_write_tenant(d.tenant)
 $$;
 
--- Every version of a source (live and pending); returns how many documents
--- went. Zero when there is none or it is in a tenant the caller may not
+-- Every version of a source (live and pending), under the source's lock;
+-- returns how many documents went. The callers check who may write.
+CREATE OR REPLACE FUNCTION rag._delete_source(tenant text, source text) RETURNS int
+LANGUAGE plpgsql VOLATILE
+SET search_path = pg_catalog, pg_temp
+AS $$
+DECLARE
+    v_n int;
+BEGIN
+    PERFORM pg_advisory_xact_lock(k.k1, k.k2) FROM rag._source_lock_key(_delete_source.tenant, _delete_source.source) k;
+    DELETE FROM rag.documents d WHERE d.tenant = _delete_source.tenant AND d.source = _delete_source.source;
+    GET DIAGNOSTICS v_n = ROW_COUNT;
+    RETURN v_n;
+END;
+$$;
+
+-- Zero when there is no such source or it is in a tenant the caller may not
 -- write: the same answer, so no existence oracle.
 CREATE OR REPLACE FUNCTION rag.delete_source(source text, tenant text DEFAULT 'default') RETURNS int
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
-DECLARE
-    v_n int;
 BEGIN
     IF delete_source.source IS NULL OR delete_source.tenant IS NULL THEN
         RAISE EXCEPTION 'source and tenant must not be NULL' USING ERRCODE = '22023';
@@ -73,10 +86,7 @@ BEGIN
     IF NOT rag.may_write_tenant(delete_source.tenant) THEN
         RETURN 0;
     END IF;
-    PERFORM pg_advisory_xact_lock(k.k1, k.k2) FROM rag._source_lock_key(delete_source.tenant, delete_source.source) k;
-    DELETE FROM rag.documents d WHERE d.tenant = delete_source.tenant AND d.source = delete_source.source;
-    GET DIAGNOSTICS v_n = ROW_COUNT;
-    RETURN v_n;
+    RETURN rag._delete_source(delete_source.tenant, delete_source.source);
 END;
 $$;
 
