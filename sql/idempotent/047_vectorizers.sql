@@ -24,7 +24,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
     SELECT format('SELECT jsonb_build_object(%s) AS key, %s AS tenant%s FROM (SELECT ($1).*) AS %I',
                   (SELECT string_agg(format('%L, %I', k, k), ', ' ORDER BY o) FROM unnest(key_columns) WITH ORDINALITY u(k, o)),
-                  coalesce(format('(%I)::text', tenant_column), 'NULL::text'),
+                  CASE WHEN tenant_column IS NULL THEN 'NULL::text' ELSE format('(%I)::text', tenant_column) END,
                   CASE WHEN NOT key_only THEN
                       format(', (%s)::text AS body, (%s)::text AS title, (%s)::jsonb AS metadata',
                              text_expr, coalesce(title_expr, 'NULL'), coalesce(metadata_expr, 'NULL'))
@@ -41,22 +41,23 @@ AS $$
 DECLARE
     v_id int := TG_ARGV[0]::int;
     r record;
-    o record;
+    v_old_key jsonb;
+    v_old_tenant text;
 BEGIN
     IF TG_OP = 'TRUNCATE' THEN
         PERFORM rag._vectorizer_write(v_id, 'truncate', NULL, NULL, NULL, NULL, NULL);
         RETURN NULL;
     END IF;
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
-        EXECUTE TG_ARGV[2] INTO o USING OLD;
+        EXECUTE TG_ARGV[2] INTO v_old_key, v_old_tenant USING OLD;
     END IF;
     IF TG_OP = 'DELETE' THEN
-        PERFORM rag._vectorizer_write(v_id, 'delete', o.key, NULL, NULL, o.tenant, NULL);
+        PERFORM rag._vectorizer_write(v_id, 'delete', v_old_key, NULL, NULL, v_old_tenant, NULL);
         RETURN NULL;
     END IF;
     EXECUTE TG_ARGV[1] INTO r USING NEW;
     PERFORM rag._vectorizer_write(v_id, lower(TG_OP), r.key, r.body, r.title, r.tenant, r.metadata,
-                                  CASE WHEN TG_OP = 'UPDATE' THEN o.key END, CASE WHEN TG_OP = 'UPDATE' THEN o.tenant END);
+                                  v_old_key, v_old_tenant);
     RETURN NULL;
 END;
 $$;
@@ -198,6 +199,7 @@ DECLARE
     v_id int;
     r record;
     x record;
+    v_type text;
 BEGIN
     SELECT c.oid, c.relkind, c.relowner, format('%I.%I', n.nspname, c.relname) AS name INTO v_rel
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = source_table;
@@ -240,6 +242,14 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'text and title are SQL expressions over the table''s columns, metadata'
             ' one giving a jsonb object; names resolve with search_path = pg_catalog: qualify your functions';
     END;
+    IF metadata IS NOT NULL THEN
+        EXECUTE format('SELECT pg_typeof((%s))::text FROM (SELECT ($1::%s).*) AS %I', metadata, v_rel.name,
+                       (SELECT c.relname FROM pg_class c WHERE c.oid = source_table)) INTO v_type USING NULL::text;
+        IF v_type NOT IN ('jsonb', 'json') THEN
+            RAISE EXCEPTION 'metadata must be an expression giving a jsonb object, not a %', v_type
+                USING ERRCODE = '22023', HINT = 'e.g. metadata => ''jsonb_build_object(''''price'''', price)''';
+        END IF;
+    END IF;
     v_id := rag._register_vectorizer(source_table, v_keys, create_vectorizer.text, title, tenant, default_tenant,
                                      metadata, chunk_size, chunk_overlap);
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT OR UPDATE OR DELETE ON %s FOR EACH ROW'
@@ -247,16 +257,20 @@ BEGIN
                    'rag_vectorizer_' || v_id, v_rel.name, v_id, v_new, v_old);
     EXECUTE format('CREATE TRIGGER %I AFTER TRUNCATE ON %s FOR EACH STATEMENT EXECUTE FUNCTION rag._vectorizer_trigger(%L)',
                    'rag_vectorizer_' || v_id || '_truncate', v_rel.name, v_id);
-    FOR x IN EXECUTE format('SELECT t AS row FROM %s t', v_rel.name) LOOP
-        EXECUTE v_new INTO r USING x.row;
-        PERFORM rag._vectorizer_write(v_id, 'insert', r.key, r.body, r.title, r.tenant, r.metadata);
-    END LOOP;
+    BEGIN  -- the existing rows; one bad row undoes the whole vectorizer
+        FOR x IN EXECUTE format('SELECT t AS row FROM %s t', v_rel.name) LOOP
+            EXECUTE v_new INTO r USING x.row;
+            PERFORM rag._vectorizer_write(v_id, 'insert', r.key, r.body, r.title, r.tenant, r.metadata);
+        END LOOP;
+    EXCEPTION WHEN OTHERS THEN
+        RAISE EXCEPTION 'loading the rows of % failed: %', v_rel.name, SQLERRM USING ERRCODE = SQLSTATE,
+            HINT = 'nothing was created; fix the row or the expressions and call rag.create_vectorizer again';
+    END;
     RETURN v_id;
 END;
 $$;
 
--- Whether a table has a vectorizer, for its owner (the registry itself is
--- the rag owner's).
+-- Whether a table has a vectorizer (the registry is the rag owner's).
 CREATE OR REPLACE FUNCTION rag._vectorizer_of(source_table regclass) RETURNS SETOF int
 LANGUAGE sql STABLE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
