@@ -18,6 +18,7 @@ source.
 import argparse
 import hashlib
 import json
+import os
 import sys
 import textwrap
 from pathlib import Path
@@ -278,6 +279,9 @@ def main(argv=None):
     except (psycopg.Error, FileNotFoundError) as exc:
         print(f"error: {exc}".rstrip(), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `ragsql ... | head`: the reader left; no traceback at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":
