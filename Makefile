@@ -31,10 +31,12 @@ $(STAMP)/system: scripts/install_system.sh
 
 venv: $(STAMP)/venv
 # Debian's python3 builds the venv: it is the interpreter PL/Python embeds.
-$(STAMP)/venv: requirements.txt requirements-torch.txt $(STAMP)/system
+# The project itself goes in editable: the `ragsql` command, from any directory.
+$(STAMP)/venv: requirements.txt requirements-torch.txt pyproject.toml $(STAMP)/system
 	test -x $(PY) || /usr/bin/python3 -m venv $(VENV)
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements-torch.txt
 	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@mkdir -p $(STAMP) && touch $@
 
 db: $(STAMP)/system

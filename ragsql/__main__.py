@@ -1,15 +1,27 @@
-"""ragsql command line.
+"""ragsql command line (the `ragsql` command once the project is installed
+in the venv; `python -m ragsql` from the checkout works too).
 
-  python -m ragsql ingest PATH... [--tenant T] [--sync]   load files (.md .txt .html .pdf)
-  python -m ragsql ask "question" [--tenant T]            rag.answer from the shell
-  python -m ragsql search "query" [-k 10]                 rag.search from the shell
-  python -m ragsql demo [PATH]                            install the demo sales domain, load the samples,
-                                                          answer questions
+  ragsql ingest PATH... [--tenant T] [--workers N]      load files (.md .txt .html .pdf); a changed file
+                                                       replaces its earlier version once embedded
+  ragsql sync DIR [--tenant T] [--dry-run] [--workers N]
+                                                       make the tenant's documents under DIR match DIR:
+                                                       load new and changed files, remove the gone ones
+  ragsql ask "question" [--tenant T]                   rag.answer from the shell
+  ragsql search "query" [-k 10]                        rag.search from the shell
+  ragsql demo [PATH]                                   install the demo sales domain, load the samples,
+                                                       answer questions
+
+DATABASE_URL names the database. A document's source is its file's
+absolute path: loading the same file from another directory is the same
+source.
 """
 import argparse
+import hashlib
 import json
+import os
 import sys
 import textwrap
+from pathlib import Path
 
 import psycopg
 
@@ -31,31 +43,127 @@ DEMO_INTENTS = [
 ]
 
 
+# SQLSTATEs of a file's content that rag.ingest_document refuses: the file
+# is skipped (with the reason), not failed.
+_CONTENT_REFUSED = {"22023": "no text to index", "54000": "too large"}
+
+
+def _source(path):
+    return str(Path(path).resolve())
+
+
+def _read(path, fmt):
+    """(title, text, meta) or raises readers.UnsupportedFile / OSError / a
+    reader's own error."""
+    title, text, meta = readers.read_file(path, fmt)
+    if not text.strip():
+        raise readers.UnsupportedFile("empty: no text once read")
+    return title, text, meta
+
+
+def load_files(conn, paths, tenant, fmt=None, progress=True, dry_run=False):
+    """Loads the files under `paths` (upsert by source). Returns a report:
+    lists of paths per outcome (new, replaced, unchanged) and of (path,
+    reason) for skipped and failed, and `seen`: the sources read (loaded,
+    unchanged or failed, so a sync keeps their documents). Files found in a
+    folder that cannot be loaded are skipped; files named explicitly that
+    cannot be loaded failed. With dry_run nothing is written: each file is
+    classified by its content hash."""
+    files, skipped = readers.scan(paths)
+    named = {Path(p) for p in paths if not Path(p).is_dir()}
+    rep = {"new": [], "replaced": [], "unchanged": [], "skipped": list(skipped), "failed": [], "seen": set()}
+    if not files:
+        return rep
+    from tqdm import tqdm
+    last_id = conn.execute("SELECT coalesce(max(id), 0) FROM rag.documents").fetchone()[0]
+    for path in tqdm(files, desc="reading", unit="file", disable=not progress):
+        source = _source(path)
+        try:
+            title, text, meta = _read(path, fmt)
+            had = conn.execute("SELECT array_agg(content_hash) FROM rag.documents WHERE tenant = %s AND source = %s",
+                               (tenant, source)).fetchone()[0] or []
+            if dry_run:
+                digest = hashlib.sha256(text.encode("utf-8")).digest()
+                known = digest in [bytes(h) for h in had] or conn.execute(
+                    "SELECT EXISTS (SELECT 1 FROM rag.documents WHERE tenant = %s AND content_hash = %s)",
+                    (tenant, digest)).fetchone()[0]
+                outcome = "unchanged" if known else "replaced" if had else "new"
+            else:
+                doc = db.ingest(conn, text, title=title, metadata=meta, tenant=tenant, source=source)
+                outcome = "unchanged" if doc <= last_id else "replaced" if had else "new"
+            rep[outcome].append(path)
+            rep["seen"].add(source)
+        except psycopg.Error as exc:
+            reason = str(exc).splitlines()[0]
+            refused = exc.sqlstate in _CONTENT_REFUSED
+            rep["skipped" if refused and path not in named else "failed"].append((path, reason))
+            if not refused:
+                rep["seen"].add(source)
+        except (readers.UnsupportedFile, OSError) as exc:
+            rep["skipped" if path not in named else "failed"].append((path, str(exc).splitlines()[0]))
+        except Exception as exc:  # noqa: BLE001 -- a reader's own error (a damaged PDF): report, go on
+            rep["failed"].append((path, f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"))
+            rep["seen"].add(source)
+    return rep
+
+
+def gone_sources(conn, folder, tenant, seen):
+    """The tenant's sources under `folder` not among `seen`: their file is
+    gone, or no longer loadable (empty, unsupported)."""
+    prefix = _source(folder).rstrip("/") + "/"
+    rows = conn.execute("SELECT DISTINCT source FROM rag.documents WHERE tenant = %s AND starts_with(source, %s)"
+                        " ORDER BY source", (tenant, prefix)).fetchall()
+    return [r[0] for r in rows if r[0] not in seen]
+
+
+def print_summary(rep, embedded=None, removed=None, dry_run=False):
+    n = sum(len(rep[k]) for k in ("new", "replaced", "unchanged", "skipped", "failed"))
+    would = "would be " if dry_run else ""
+    parts = [f"{len(rep['new'])} {would}new", f"{len(rep['replaced'])} {would}replaced",
+             f"{len(rep['unchanged'])} unchanged", f"{len(rep['skipped'])} skipped", f"{len(rep['failed'])} failed"]
+    if removed is not None:
+        parts.append(f"{len(removed)} {would}removed")
+    print(f"{n} files: " + ", ".join(parts) + ("" if embedded is None else f"; {embedded} chunks embedded"))
+    for path in rep["replaced"]:
+        print(f"  {'would replace' if dry_run else 'replaced'}: {path}")
+    for path, why in rep["skipped"]:
+        print(f"  skipped: {path}: {why}")
+    for source in removed or []:
+        print(f"  {'would remove' if dry_run else 'removed'}: {source}")
+    for path, err in rep["failed"]:
+        print(f"  failed: {path}: {err}", file=sys.stderr)
+
+
 def cmd_ingest(args, conn=None):
     conn = conn or db.connect()
-    files = list(readers.iter_files(args.paths))
-    if not files:
+    progress = getattr(args, "progress", True)
+    rep = load_files(conn, args.paths, args.tenant, getattr(args, "format", None), progress)
+    if not any(rep[k] for k in ("new", "replaced", "unchanged", "failed")):
+        print_summary(rep)
         print("no readable files found (.md .txt .html .pdf, or text, HTML or PDF without an extension)",
               file=sys.stderr)
         return 1
-    from tqdm import tqdm
-    new, dup, failed = 0, 0, []
-    before = conn.execute("SELECT count(*) FROM rag.documents").fetchone()[0]
-    for path in tqdm(files, desc="reading", unit="file", disable=not args.progress):
-        try:
-            title, text, meta = readers.read_file(path, getattr(args, "format", None))
-            db.ingest(conn, text, title=title, metadata=meta, tenant=args.tenant, source=str(path))
-        except (readers.UnsupportedFile, psycopg.Error, OSError) as exc:
-            failed.append((path, str(exc).splitlines()[0]))
-    after = conn.execute("SELECT count(*) FROM rag.documents").fetchone()[0]
-    new = after - before
-    dup = len(files) - len(failed) - new
-    embedded = db.drain_queue(conn, progress=args.progress)
-    print(f"{len(files)} files: {new} new documents, {dup} already loaded, {len(failed)} failed; "
-          f"{embedded} chunks embedded")
-    for path, err in failed:
-        print(f"  failed: {path}: {err}", file=sys.stderr)
-    return 1 if failed else 0
+    embedded = db.drain_queue(conn, progress=progress, workers=getattr(args, "workers", 1))
+    print_summary(rep, embedded)
+    return 1 if rep["failed"] else 0
+
+
+def cmd_sync(args, conn=None):
+    conn = conn or db.connect()
+    folder = Path(args.dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a directory (sync takes one folder)")
+    progress = getattr(args, "progress", True)
+    rep = load_files(conn, [folder], args.tenant, getattr(args, "format", None), progress, dry_run=args.dry_run)
+    gone = gone_sources(conn, folder, args.tenant, rep["seen"])
+    if args.dry_run:
+        print_summary(rep, removed=gone, dry_run=True)
+        print("dry run: nothing was changed")
+        return 1 if rep["failed"] else 0
+    removed = [s for s in gone if conn.execute("SELECT rag.delete_source(%s, %s)", (s, args.tenant)).fetchone()[0]]
+    embedded = db.drain_queue(conn, progress=progress, workers=args.workers)
+    print_summary(rep, embedded, removed)
+    return 1 if rep["failed"] else 0
 
 
 def print_answer(result, width=100):
@@ -129,16 +237,30 @@ def cmd_demo(args):
     return 0
 
 
+def _workers(value):
+    n = int(value)
+    if not 1 <= n <= 64:
+        raise argparse.ArgumentTypeError("--workers must be between 1 and 64")
+    return n
+
+
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m ragsql", description="ragsql: RAG from SQL")
+    p = argparse.ArgumentParser(prog="ragsql", description="ragsql: RAG from SQL")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("ingest", help="load .md/.txt/.html/.pdf files or folders (files without an extension"
-                                      " by their content)")
+                                      " by their content); a changed file replaces its earlier version")
     s.add_argument("paths", nargs="+")
-    s.add_argument("--tenant", default="default")
-    s.add_argument("--format", choices=["md", "txt", "html", "pdf"], default=None,
-                   help="read every file as this format, whatever its name")
-    s.add_argument("--no-progress", dest="progress", action="store_false")
+    s = sub.add_parser("sync", help="make the tenant's documents under a folder match it: load new and changed"
+                                    " files, skip unchanged ones, remove documents whose file is gone")
+    s.add_argument("dir")
+    s.add_argument("--dry-run", action="store_true", help="print the plan; change nothing")
+    for name in ("ingest", "sync"):
+        s = sub.choices[name]
+        s.add_argument("--tenant", default="default")
+        s.add_argument("--format", choices=["md", "txt", "html", "pdf"], default=None,
+                       help="read every file as this format, whatever its name")
+        s.add_argument("--workers", type=_workers, default=1, help="connections embedding in parallel (default 1)")
+        s.add_argument("--no-progress", dest="progress", action="store_false")
     s = sub.add_parser("ask", help="answer a question with citations")
     s.add_argument("question")
     s.add_argument("--tenant")
@@ -152,10 +274,14 @@ def main(argv=None):
     s.add_argument("path", nargs="?", default=str(ROOT / "samples"))
     args = p.parse_args(argv)
     try:
-        return {"ingest": cmd_ingest, "ask": cmd_ask, "search": cmd_search, "demo": cmd_demo}[args.cmd](args)
+        return {"ingest": cmd_ingest, "sync": cmd_sync, "ask": cmd_ask, "search": cmd_search,
+                "demo": cmd_demo}[args.cmd](args)
     except (psycopg.Error, FileNotFoundError) as exc:
         print(f"error: {exc}".rstrip(), file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `ragsql ... | head`: the reader left; no traceback at exit either
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

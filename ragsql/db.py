@@ -1,5 +1,7 @@
 """Connections and the queue driver shared by the CLI, evaluation and benchmarks."""
 import json
+import threading
+import time
 
 import psycopg
 
@@ -15,39 +17,78 @@ def queued(conn, model=None):
                         " WHERE %s::text IS NULL OR model = %s", (model, model)).fetchone()[0]
 
 
-def drain_queue(conn, batch_size=32, model=None, progress=True, desc="embedding"):
-    """Embed everything queued with CALL rag.drain_embedding_queue (one short
-    transaction per batch; needs an autocommit connection), showing its
-    progress messages as a bar. Returns the number of chunks embedded."""
+def _connect_like(conn):
+    """A new autocommit connection to the same database as `conn`."""
+    kw = {"password": conn.info.password} if conn.info.password else {}
+    return psycopg.connect(conn.info.dsn, autocommit=True, **kw)
+
+
+def _worker(conn, batch_size, model, counts, i, stop):
+    """One queue worker: rag.process_embedding_queue until nothing is left
+    that it may take, one short transaction per batch (autocommit)."""
+    with _connect_like(conn) as c:
+        while not stop.is_set():
+            n = c.execute("SELECT rag.process_embedding_queue(%s, %s)", (batch_size, model)).fetchone()[0]
+            counts[i] += n
+            if n == 0:
+                # Nothing claimed: the queue is empty, the rows left are
+                # another worker's batch in flight, or a batch failed (its
+                # attempts count up until it is parked).
+                if queued(c, model) == 0:
+                    return
+                time.sleep(0.2)
+
+
+def drain_queue(conn, batch_size=32, model=None, progress=True, desc="embedding", workers=1):
+    """Embed everything queued with `workers` connections in parallel, each
+    calling rag.process_embedding_queue (one short transaction per batch),
+    then promote the pending versions the workers completed and refresh the
+    text statistics. The progress bar follows the queue itself, so it counts
+    every worker's chunks (and any other process draining meanwhile).
+    Returns the number of chunks these workers embedded."""
+    if workers < 1:
+        raise ValueError("workers must be at least 1")
     total = queued(conn, model)
     bar = None
     if progress and total:
         from tqdm import tqdm
         bar = tqdm(total=total, desc=desc, unit="chunk")
-    done = 0
+    counts, errors, stop = [0] * workers, [], threading.Event()
 
-    def on_notice(diag):
-        nonlocal done
-        msg = diag.message_primary or ""
-        if msg.startswith("rag.drain: "):
-            n = int(msg.split()[1])
-            if bar:
-                bar.update(n - done)
-            done = n
+    def run(i):
+        try:
+            _worker(conn, batch_size, model, counts, i, stop)
+        except Exception as exc:  # noqa: BLE001 -- re-raised in the caller's thread below
+            errors.append(exc)
+            stop.set()
 
-    conn.add_notice_handler(on_notice)
+    threads = [threading.Thread(target=run, args=(i,), daemon=True) for i in range(workers)] if total else []
+    for t in threads:
+        t.start()
     try:
-        conn.execute("SET client_min_messages = debug1")
-        conn.execute("CALL rag.drain_embedding_queue(%s, %s)", (batch_size, model))
+        while any(t.is_alive() for t in threads):
+            for t in threads:
+                t.join(0.5)
+            if bar:
+                left = queued(conn, model)
+                bar.total = max(bar.total, bar.n + left)
+                bar.update(max(0, bar.total - left - bar.n))
+    except KeyboardInterrupt:
+        stop.set()
+        raise
     finally:
-        conn.execute("RESET client_min_messages")
-        conn.remove_notice_handler(on_notice)
         if bar:
+            bar.update(max(0, bar.total - queued(conn, model) - bar.n))
             bar.close()
+    if errors:
+        raise errors[0]
+    conn.execute("SELECT rag.promote_versions()")
+    conn.execute("SELECT rag.refresh_text_stats()")
     failed = conn.execute("SELECT coalesce(sum(failed), 0), max(last_error) FROM rag.embedding_queue_status").fetchone()
     if failed[0]:
-        print(f"warning: {failed[0]} chunks could not be embedded: {failed[1]}")
-    return done
+        print(f"warning: {failed[0]} chunks could not be embedded: {failed[1]}"
+              " (their documents' earlier versions stay searchable: see rag.pending_versions)")
+    return sum(counts)
 
 
 def ingest(conn, content, title=None, metadata=None, tenant="default", source=None, language=None,

@@ -15,7 +15,6 @@ question's source files is among the returned sources.
 """
 import argparse
 import collections
-import contextlib
 import json
 import math
 import os
@@ -124,19 +123,18 @@ def describe(questions):
 def ensure_loaded(conn, corpus, tenant=TENANT, reload=False, progress=True):
     """Loads the corpus into `tenant` with the CLI's loader (ragsql ingest);
     files it does not take (the licences have no extension) go in as plain
-    text through rag.ingest_document. Every document's source is its corpus
-    entry. Returns {source: document_id}."""
+    text through rag.ingest_document. A document's source is its file's
+    absolute path (as the loader stores it). Returns {corpus entry: document_id}."""
     from . import db
     from .__main__ import cmd_ingest
     if reload:
         conn.execute("SELECT rag.delete_document(id) FROM rag.documents WHERE tenant = %s", (tenant,))
-    have = loaded(conn, tenant)
+    have = loaded(conn, tenant, corpus)
     missing = [e for e in corpus if e not in have]
     if missing:
         print(f"loading {len(missing)} documents into tenant {tenant!r} ...")
-        with contextlib.chdir(ROOT):  # samples/... are loaded (and named) relative to the repo
-            cmd_ingest(argparse.Namespace(paths=missing, tenant=tenant, progress=progress), conn)
-        have = loaded(conn, tenant)
+        cmd_ingest(argparse.Namespace(paths=[file_path(e) for e in missing], tenant=tenant, progress=progress), conn)
+        have = loaded(conn, tenant, corpus)
         fallback = [e for e in missing if e not in have]
         if fallback:
             print(f"the loader took no file without a known extension: {len(fallback)} loaded as plain text "
@@ -144,9 +142,9 @@ def ensure_loaded(conn, corpus, tenant=TENANT, reload=False, progress=True):
             for e in fallback:
                 text = file_path(e).read_text(encoding="utf-8", errors="replace")
                 db.ingest(conn, text, title=Path(e).name, metadata={"file": Path(e).name, "format": "text"},
-                          tenant=tenant, source=e)
+                          tenant=tenant, source=str(file_path(e).resolve()))
             db.drain_queue(conn, progress=progress)
-        have = loaded(conn, tenant)
+        have = loaded(conn, tenant, corpus)
     if db.queued(conn):
         db.drain_queue(conn, progress=progress)
     absent = [e for e in corpus if e not in have]
@@ -155,9 +153,19 @@ def ensure_loaded(conn, corpus, tenant=TENANT, reload=False, progress=True):
     return have
 
 
-def loaded(conn, tenant):
-    return {src: i for i, src in conn.execute(
-        "SELECT id, source FROM rag.documents WHERE tenant = %s AND source IS NOT NULL", (tenant,)).fetchall()}
+def loaded(conn, tenant, corpus):
+    """{corpus entry: document_id} for the entries loaded into `tenant`: a
+    source is the file's absolute path (an earlier release stored the entry
+    itself)."""
+    by_source = {src: i for i, src in conn.execute(
+        "SELECT id, source FROM rag.documents WHERE tenant = %s AND source IS NOT NULL AND NOT pending",
+        (tenant,)).fetchall()}
+    out = {}
+    for e in corpus:
+        i = by_source.get(str(file_path(e).resolve()), by_source.get(e))
+        if i is not None:
+            out[e] = i
+    return out
 
 
 # ---------------------------------------------------------------- scoring

@@ -254,21 +254,46 @@ def _markdown(raw, default_title):
     return title, "\n".join(out)
 
 
-def _readable(path):
+def skip_reason(path):
+    """Why a file found in a folder is not loaded, or None when it is
+    readable: empty, or not a supported type (binary, or an extension or
+    content this reader does not take)."""
     try:
+        if path.stat().st_size == 0:
+            return "empty file"
         detect_format(path)
-        return True
-    except (UnsupportedFile, OSError):
-        return False
+    except UnsupportedFile as exc:
+        msg = str(exc)
+        if "binary content" in msg:
+            return f"unsupported type {path.suffix or '(no extension)'}: binary content, not text, HTML or PDF"
+        return msg
+    except OSError as exc:
+        return f"cannot be read: {exc.strerror or exc}"
+    return None
+
+
+def scan(paths):
+    """(files, skipped): the files named, and the readable files under the
+    folders named (by extension, or by content for files without a known
+    extension); skipped lists (path, reason) for every other file under the
+    folders. A file named explicitly is always in files: reading it tells
+    what is wrong with it."""
+    files, skipped = [], []
+    for p in map(Path, paths):
+        if p.is_dir():
+            for f in sorted(f for f in p.rglob("*") if f.is_file()):
+                reason = skip_reason(f)
+                if reason:
+                    skipped.append((f, reason))
+                else:
+                    files.append(f)
+        elif p.exists():
+            files.append(p)
+        else:
+            raise FileNotFoundError(f"{p}: no such file or directory")
+    return files, skipped
 
 
 def iter_files(paths):
-    """The files named, and the readable files under the folders named (by
-    extension, or by content for files without a known extension)."""
-    for p in map(Path, paths):
-        if p.is_dir():
-            yield from sorted(f for f in p.rglob("*") if f.is_file() and _readable(f))
-        elif p.exists():
-            yield p
-        else:
-            raise FileNotFoundError(f"{p}: no such file or directory")
+    """The readable files of scan(paths)."""
+    yield from scan(paths)[0]

@@ -60,10 +60,11 @@ def test_cli_ingests_every_supported_format_and_skips_them_on_rerun(conn, db_url
     (tmp_path / "notes.txt").write_text("Inventario mensual. Se cuenta el primer lunes de cada mes.")
     (tmp_path / "faq.md").write_text("# FAQ\n\nLos pedidos urgentes salen en moto. Cuestan el doble.")
     (tmp_path / "page.html").write_text("<p>Support answers on weekdays. Weekend tickets wait until Monday.</p>")
-    (tmp_path / "image.png").write_bytes(b"\x89PNG")  # not picked up from a folder
+    (tmp_path / "image.png").write_bytes(b"\x89PNG")  # not loaded from a folder: listed as skipped
     r = run_cli(db_url, "ingest", str(tmp_path), "--tenant", tenant)
     assert r.returncode == 0, r.stderr
-    assert "4 files: 4 new documents, 0 already loaded, 0 failed; 4 chunks embedded" in r.stdout
+    assert "5 files: 4 new, 0 replaced, 0 unchanged, 1 skipped, 0 failed; 4 chunks embedded" in r.stdout
+    assert f"skipped: {tmp_path / 'image.png'}: unsupported type .png" in r.stdout
     assert "embedding" in r.stderr  # the progress bar
     n = conn.execute("SELECT count(*) AS n FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id"
                      " WHERE c.tenant = %s", (tenant,)).fetchone()["n"]
@@ -72,7 +73,7 @@ def test_cli_ingests_every_supported_format_and_skips_them_on_rerun(conn, db_url
                        (tenant,)).fetchone()["title"]
     assert top == "manual"
     r = run_cli(db_url, "ingest", str(tmp_path), "--tenant", tenant)
-    assert "4 files: 0 new documents, 4 already loaded" in r.stdout
+    assert "5 files: 0 new, 0 replaced, 4 unchanged, 1 skipped" in r.stdout
 
 
 def test_cli_reports_empty_unsupported_and_missing_files(db_url, tenant, tmp_path):
@@ -80,7 +81,7 @@ def test_cli_reports_empty_unsupported_and_missing_files(db_url, tenant, tmp_pat
     (tmp_path / "image.png").write_bytes(b"\x89PNG")
     r = run_cli(db_url, "ingest", str(tmp_path / "empty.txt"), str(tmp_path / "image.png"), "--tenant", tenant)
     assert r.returncode == 1
-    assert "must not be empty" in r.stderr and "unsupported file type .png" in r.stderr
+    assert "empty.txt: empty" in r.stderr and "unsupported file type .png" in r.stderr
     r = run_cli(db_url, "ingest", str(tmp_path / "missing.md"))
     assert r.returncode == 2 and r.stderr.startswith("error: ") and "no such file" in r.stderr
 

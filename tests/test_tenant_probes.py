@@ -35,8 +35,14 @@ def world(db_url):
     t = {"a": f"probe_a_{tag}", "b": f"probe_b_{tag}"}
     roles = {"a": f"probe_analyst_a_{tag}", "b": f"probe_analyst_b_{tag}"}
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as c:
+        b_source = f"/b/{tag}/presupuesto.md"
         docs = {"a": ingest(c, A_TEXT, "Devoluciones", tenant=t["a"]),
-                "b": ingest(c, B_TEXT, "Presupuesto secreto", tenant=t["b"])}
+                "b": ingest(c, B_TEXT, "Presupuesto secreto", tenant=t["b"], source=b_source)}
+        # a table of B's kept searchable by a vectorizer (its owner: the DBA)
+        b_table = f"public.probe_items_{tag}"
+        c.execute(f"CREATE TABLE {b_table} (id int PRIMARY KEY, body text)")
+        c.execute(f"INSERT INTO {b_table} VALUES (1, %s)", (f"Ficha {SECRET}: zafiro guarda el inventario.",))
+        c.execute("SELECT rag.create_vectorizer(%s, text => 'body', default_tenant => %s)", (b_table, t["b"]))
         # work still queued for B: A's queue worker must leave it alone
         ingest(c, "Nota pendiente: zafiro revisa el presupuesto el lunes.", "Pendiente", tenant=t["b"], sync=False)
         c.execute("SELECT rag.refresh_text_stats()")
@@ -60,7 +66,9 @@ def world(db_url):
         c.execute("SELECT rag.evaluate(%s, generate => true)", (f"probe-{tag}",))
         chunk_b = c.execute("SELECT id FROM rag.chunks WHERE document_id = %s", (docs["b"],)).fetchone()["id"]
         yield {"tenants": t, "roles": roles, "docs": docs, "chunk_b": chunk_b, "set_id": set_id,
-               "answers_b": answers_b}
+               "answers_b": answers_b, "b_source": b_source, "b_table": b_table}
+        c.execute("SELECT rag.drop_vectorizer(%s)", (b_table,))
+        c.execute(f"DROP TABLE {b_table}")
         c.execute("DELETE FROM rag.eval_sets WHERE id = %s", (set_id,))
         c.execute("DELETE FROM rag.tenant_policies WHERE tenant = %s", (t["b"],))
         for k in ("a", "b"):
@@ -96,6 +104,8 @@ def fingerprint_b(c, world):
                    " WHERE tenant = %s", t),
         "stats": ("SELECT md5(string_agg(x::text, '|' ORDER BY lexeme)) FROM rag.text_stats x WHERE tenant = %s", t),
         "policy": ("SELECT md5(string_agg(x::text, '|')) FROM rag.tenant_policies x WHERE tenant = %s", t),
+        "vectorizer": ("SELECT md5(string_agg(x::text, '|')) FROM rag.vectorizers x WHERE x.default_tenant = %s", t),
+        "table": (f"SELECT md5(string_agg(x::text, '|' ORDER BY id)) FROM {world['b_table']} x WHERE %s::text IS NOT NULL", t),
     }
     with c.cursor(row_factory=psycopg.rows.tuple_row) as cur:
         return {k: cur.execute(sql, arg if isinstance(arg, tuple) else (arg,)).fetchone()[0]
@@ -252,6 +262,32 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
         blocked("write: API writers", c, "SELECT rag._log_intent_call('b-session', %s, current_date, '{}', '{}',"
                 " 'rejected', 0, 1, '{}')", (B_QUESTION,), targets_b=False)
         blocked("write: API writers", c, "SELECT rag.evaluate('probe')", targets_b=False)
+        # versions of a source and vectorizers: B's source and B's table
+        b_src, b_tab = world["b_source"], world["b_table"]
+        blocked("write: versions", c, "SELECT rag.delete_source(%s, %s)", (b_src, t["b"]), targets_b=False)
+        blocked("write: versions", c, "SELECT rag.ingest_document('Intruso. Otra versión.', tenant => %s,"
+                " source => %s)", (t["b"], b_src))
+        blocked("write: versions", c, "SELECT rag.ingest_document('Versión propia de A. Texto nuevo.', tenant => %s,"
+                " source => %s)", (t["a"], b_src), targets_b=False)
+        blocked("write: versions", c, "SELECT rag._store_document('Intruso. Texto.', NULL, '{}', %s, %s, NULL,"
+                " 1000, 200, '\\x00')", (t["b"], b_src), targets_b=False)
+        blocked("write: versions", c, "SELECT rag._delete_source(%s, %s)", (t["b"], b_src), targets_b=False)
+        blocked("write: versions", c, "SELECT rag._promote_versions(%s, true)", ([world["docs"]["b"]],),
+                targets_b=False)
+        blocked("write: versions", c, "SELECT rag.promote_versions()", targets_b=False)
+        vid_sql = "(SELECT min(id) FROM rag.vectorizers)"
+        for op in ("insert", "update", "delete", "truncate"):
+            blocked("write: vectorizer", c, f"SELECT rag._vectorizer_write({vid_sql}, %s, '{{\"id\": 1}}',"
+                    " 'Intruso. Texto.', NULL, %s, NULL)", (op, t["b"]), targets_b=False)
+            blocked("write: vectorizer", c, "SELECT rag._vectorizer_write(v, %s, '{\"id\": 1}', 'Intruso. Texto.',"
+                    " NULL, %s, NULL) FROM generate_series(1, 50) v", (op, t["b"]), targets_b=False)
+        blocked("write: vectorizer", c, "SELECT rag.drop_vectorizer(%s)", (b_tab,), targets_b=False)
+        blocked("write: vectorizer", c, "SELECT rag._unregister_vectorizer(%s, false)", (b_tab,), targets_b=False)
+        blocked("write: vectorizer", c, "SELECT rag.create_vectorizer(%s, text => 'body')", (b_tab,), targets_b=False)
+        blocked("write: vectorizer", c, "SELECT rag._register_vectorizer(%s, '{id}', 'body', NULL, NULL, %s, NULL,"
+                " 1000, 200)", (b_tab, t["a"]), targets_b=False)
+        blocked("write: vectorizer", c, f"INSERT INTO {b_tab} VALUES (2, 'Intruso.')", targets_b=False)
+        check("vectorizer", c.execute("SELECT * FROM rag._vectorizer_of(%s)", (b_tab,)).fetchall())
         for rel in relations:  # last: a blanket delete empties A's own rows
             blocked("write: delete all", c, f"DELETE FROM {rel}", targets_b=False)
 

@@ -37,6 +37,24 @@ def downgrade():
                "rag._sees_documents(text)", "rag._raise_clean(text, text, text, text)"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DELETE FROM rag.documents WHERE pending")
+    # Vectorizer triggers on users' tables go first (they call functions
+    # that read rag.vectorizers); the documents they wrote stay, as plain
+    # documents. The release before this one must not find the functions
+    # and views that use the new columns.
+    op.execute("""DO $$
+        DECLARE t record;
+        BEGIN
+            FOR t IN SELECT tr.tgname, tr.tgrelid::regclass AS rel FROM pg_trigger tr
+                      WHERE tr.tgfoid = to_regprocedure('rag._vectorizer_trigger()') LOOP
+                EXECUTE format('DROP TRIGGER %I ON %s', t.tgname, t.rel);
+            END LOOP;
+        END $$""")
+    op.execute("DROP VIEW IF EXISTS rag.pending_versions")
+    for fn in ("rag.create_vectorizer", "rag.drop_vectorizer", "rag._vectorizer_trigger", "rag._vectorizer_write",
+               "rag._vectorizer_query", "rag._register_vectorizer", "rag._unregister_vectorizer",
+               "rag._vectorizer_of", "rag._store_document", "rag._promote_versions", "rag.promote_versions",
+               "rag._delete_source", "rag.delete_source"):
+        op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DROP TABLE rag.feedback")
     op.execute("DROP TABLE rag.vectorizers")
     op.execute("ALTER TABLE rag.chunks DROP COLUMN live")

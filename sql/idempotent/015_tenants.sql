@@ -40,25 +40,47 @@ $$;
 
 -- DBAs (superusers, roles that bypass row security, members of the schema's
 -- owner) write any tenant; anyone else writes the tenants granted to them.
-CREATE OR REPLACE FUNCTION rag.caller_is_dba() RETURNS boolean
+-- The role_ forms answer for a named role: a vectorizer writes with its
+-- owner's tenant rights (047_vectorizers.sql), whoever writes the table.
+CREATE OR REPLACE FUNCTION rag.role_is_dba(role_name name) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce((SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = rag.caller()), false)
-        OR pg_has_role(rag.caller(), (SELECT n.nspowner FROM pg_namespace n WHERE n.nspname = 'rag'), 'MEMBER')
+    SELECT coalesce((SELECT r.rolsuper OR r.rolbypassrls FROM pg_roles r WHERE r.rolname = role_is_dba.role_name), false)
+        OR coalesce((SELECT pg_has_role(role_is_dba.role_name, n.nspowner, 'MEMBER') FROM pg_namespace n
+                      WHERE n.nspname = 'rag'
+                        AND EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = role_is_dba.role_name)), false)
+$$;
+
+CREATE OR REPLACE FUNCTION rag.caller_is_dba() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$ SELECT rag.role_is_dba(rag.caller()) $$;
+
+CREATE OR REPLACE FUNCTION rag.role_tenants(role_name name) RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    -- role_tenants.role_name: tenant_access has a column of that name too.
+    SELECT coalesce(array_agg(a.tenant), '{}') FROM rag.tenant_access a
+     WHERE EXISTS (SELECT 1 FROM pg_roles r WHERE r.rolname = role_tenants.role_name)
+       AND pg_has_role(role_tenants.role_name, a.role_name, 'MEMBER')
 $$;
 
 CREATE OR REPLACE FUNCTION rag.caller_tenants() RETURNS text[]
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
+AS $$ SELECT rag.role_tenants(rag.caller()) $$;
+
+CREATE OR REPLACE FUNCTION rag.role_may_write_tenant(role_name name, tenant text) RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT coalesce(array_agg(a.tenant), '{}') FROM rag.tenant_access a
-     WHERE pg_has_role(rag.caller(), a.role_name, 'MEMBER')
+    SELECT rag.role_is_dba(role_may_write_tenant.role_name)
+        OR role_may_write_tenant.tenant = ANY (rag.role_tenants(role_may_write_tenant.role_name))
 $$;
 
 CREATE OR REPLACE FUNCTION rag.may_write_tenant(tenant text) RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-    SELECT rag.caller_is_dba() OR may_write_tenant.tenant = ANY (rag.caller_tenants())
-$$;
+AS $$ SELECT rag.role_may_write_tenant(rag.caller(), may_write_tenant.tenant) $$;

@@ -33,7 +33,7 @@ AS $$
 $$;
 
 -- Document frequencies for BM25 (rag.search's text ranking), per tenant:
--- a tenant's term weights come from its own chunks. The loader and the queue
+-- a tenant's term weights come from its own searchable (live) chunks. The loader and the queue
 -- drain call it after a load. SECURITY DEFINER: it rebuilds every tenant's
 -- statistics, whoever calls it (they are derived data; nothing is revealed).
 CREATE OR REPLACE FUNCTION rag.refresh_text_stats() RETURNS bigint
@@ -48,11 +48,11 @@ BEGIN
     DELETE FROM rag.text_stats;
     INSERT INTO rag.text_stats (tenant, lexeme, df)
     SELECT c.tenant, l.lexeme, count(*) FROM rag.chunks c, unnest(tsvector_to_array(c.tsv)) AS l(lexeme)
-     GROUP BY c.tenant, l.lexeme;
+     WHERE c.live GROUP BY c.tenant, l.lexeme;
     DELETE FROM rag.text_corpus_stats;
     INSERT INTO rag.text_corpus_stats (tenant, n_chunks, avg_length)
-    SELECT c.tenant, count(*), avg(length(c.tsv)) FROM rag.chunks c GROUP BY c.tenant;
-    SELECT count(*) INTO v_n FROM rag.chunks;
+    SELECT c.tenant, count(*), avg(length(c.tsv)) FROM rag.chunks c WHERE c.live GROUP BY c.tenant;
+    SELECT count(*) INTO v_n FROM rag.chunks c WHERE c.live;
     RETURN v_n;
 END;
 $$;

@@ -40,6 +40,7 @@ DECLARE
     v_ids bigint[];
     v_texts text[];
     v_contents text[];
+    v_pending bigint[];
     v_out record;
 BEGIN
     IF batch_size IS NULL OR batch_size < 1 OR batch_size > 1000 THEN
@@ -95,6 +96,17 @@ BEGIN
       FROM unnest(v_out.sentence_chunk, v_out.sentence_n, v_out.sentence_start, v_out.sentence_end,
                   v_out.sentence_vectors) AS u(i, n, s, e, vec);
     DELETE FROM rag.embedding_queue q WHERE q.model_id = v_model.id AND q.chunk_id = ANY (v_ids);
+    -- Pending versions this batch completed go live (052_versions.sql). A
+    -- failed promotion (a deadlock with a concurrent delete) keeps the
+    -- vectors: the next drain's rag.promote_versions() retries it.
+    v_pending := ARRAY(SELECT DISTINCT c.document_id FROM rag.chunks c WHERE c.id = ANY (v_ids) AND NOT c.live);
+    IF cardinality(v_pending) > 0 THEN
+        BEGIN
+            PERFORM rag._promote_versions(v_pending, process_embedding_queue.document_id IS NOT NULL);
+        EXCEPTION WHEN OTHERS THEN
+            RAISE WARNING 'promoting documents % failed: %', v_pending, SQLERRM;
+        END;
+    END IF;
     RETURN cardinality(v_ids);
 END;
 $$;
@@ -103,7 +115,8 @@ $$;
 -- (CALL it outside a transaction block). Progress goes to the client as
 -- "rag.drain: N chunks embedded" messages at level DEBUG1 (SET
 -- client_min_messages = debug1 to see them); the total as a NOTICE. Refreshes
--- the text statistics at the end. A procedure that commits cannot carry a SET
+-- the text statistics at the end, after promoting the pending versions a
+-- concurrent worker left (052_versions.sql). A procedure that commits cannot carry a SET
 -- clause, so every name below is qualified.
 CREATE OR REPLACE PROCEDURE rag.drain_embedding_queue(batch_size int DEFAULT 32, model text DEFAULT NULL)
 LANGUAGE plpgsql
@@ -119,6 +132,7 @@ BEGIN
         COMMIT;
         RAISE DEBUG 'rag.drain: % chunks embedded', v_total;
     END LOOP;
+    PERFORM rag.promote_versions();
     PERFORM rag.refresh_text_stats();
     RAISE NOTICE 'embedded % chunks', v_total;
 END;

@@ -1,7 +1,8 @@
 -- The two legs of the first stage, each with its rank and its raw score:
 -- the nearest chunks by the model's embedding and the best by BM25 over the
 -- query's terms. rag._first_stage (060_search.sql) fuses them; the tuning
--- of that fusion (ragsql.tune_fusion) reads them here.
+-- of that fusion (ragsql.tune_fusion) reads them here. Both see live chunks
+-- only: a pending version of a document is not searchable (052_versions.sql).
 
 -- The query's full text: one tsquery per distinct lexeme with its BM25 IDF,
 -- and their OR (a question rarely contains every word of the answer). The
@@ -76,7 +77,7 @@ BEGIN
             SELECT s.chunk_id, (row_number() OVER ())::int AS r, 1 - s.d AS s FROM (
                 SELECT e.chunk_id, e.embedding::vector(%2$s) <=> $1::vector(%2$s) AS d
                   FROM rag.embeddings e JOIN rag.chunks c ON c.id = e.chunk_id
-                 WHERE e.model_id = %1$s
+                 WHERE e.model_id = %1$s AND c.live
                    AND ($2::text IS NULL OR c.tenant = $2) AND ($3::jsonb IS NULL OR c.metadata @> $3)
                  ORDER BY e.embedding::vector(%2$s) <=> $1::vector(%2$s)
                  LIMIT $4) s$q$, m.id, m.dimensions);
@@ -94,7 +95,7 @@ BEGIN
                     SELECT c.id, sum(t.idf * 2.2 / (1 + 1.2 * (0.25 + 0.75 * length(c.tsv) / %1$s))) AS s
                       FROM rag.chunks c
                       JOIN unnest($5::tsquery[], $6::float8[]) AS t(q, idf) ON c.tsv @@ t.q
-                     WHERE c.tsv @@ $7
+                     WHERE c.tsv @@ $7 AND c.live
                        AND ($2::text IS NULL OR c.tenant = $2) AND ($3::jsonb IS NULL OR c.metadata @> $3)
                      GROUP BY c.id
                      ORDER BY s DESC, c.id

@@ -107,3 +107,13 @@ REVOKE EXECUTE ON FUNCTION rag.evaluate(text, text, int, boolean, text, boolean,
     FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE rag.run_evaluation(text, text, int, boolean, text, boolean, text, int, text, float8, float8,
                                                int, bigint) FROM PUBLIC;
+
+-- Document versions and vectorizers (040_ingest.sql, 047_vectorizers.sql,
+-- 052_versions.sql): the internal writers run only inside the SECURITY
+-- DEFINER functions that check the caller. The vectorizer's own functions
+-- stay callable by anyone (a table's writers run its trigger): each checks
+-- the caller's rights on the table. The registry is the rag owner's.
+REVOKE EXECUTE ON FUNCTION rag._store_document(text, text, jsonb, text, text, text, int, int, bytea),
+       rag._promote_versions(bigint[], boolean), rag._delete_source(text, text) FROM PUBLIC;
+REVOKE ALL ON rag.vectorizers FROM PUBLIC;
+GRANT SELECT ON rag.pending_versions TO rag_user;
