@@ -109,3 +109,14 @@ COMMENT ON COLUMN rag.intent_parse_stats.document_answer_rate IS 'Share answered
 COMMENT ON COLUMN rag.intent_parse_stats.p50_ms IS 'Median milliseconds per call';
 COMMENT ON COLUMN rag.intent_parse_stats.clarify_rate IS 'Share answered with a question back (an unknown catalog value, a missing parameter)';
 COMMENT ON COLUMN rag.intent_parse_stats.change_request_rate IS 'Share that asked to change data (refused, or waiting for confirm => true)';
+
+COMMENT ON VIEW rag.pending_versions IS 'New versions of documents not searchable yet: still being embedded, or their embedding failed (the earlier version stays live)';
+COMMENT ON COLUMN rag.pending_versions.document_id IS 'The pending version''s document id';
+COMMENT ON COLUMN rag.pending_versions.tenant IS 'Tenant of the document';
+COMMENT ON COLUMN rag.pending_versions.source IS 'Source (file path or vectorizer row) both versions share';
+COMMENT ON COLUMN rag.pending_versions.title IS 'Title of the pending version';
+COMMENT ON COLUMN rag.pending_versions.replaces IS 'Document id of the live version it replaces once embedded; NULL: none left';
+COMMENT ON COLUMN rag.pending_versions.created_at IS 'When the pending version was loaded';
+COMMENT ON COLUMN rag.pending_versions.queued IS 'Its chunks still waiting in the embedding queue';
+COMMENT ON COLUMN rag.pending_versions.failed IS 'Its chunks whose embedding failed past the retry limit: the version stays pending';
+COMMENT ON COLUMN rag.pending_versions.last_error IS 'The newest embedding error of its chunks';
