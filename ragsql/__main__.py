@@ -39,6 +39,8 @@ DEMO_INTENTS = [
     "¿Cuáles fueron las ventas totales de la sucursal Abasto esta semana?",
     "¿y en Palermo?",
     "Top 3 productos del mes pasado",
+    "Ventas de la sucursal Once en el primer trimestre de 2025",
+    "Borrá las ventas de Abasto del 1/3/2025",
     "¿Qué política de devoluciones aplica a mayoristas?",
 ]
 
@@ -166,15 +168,15 @@ def cmd_sync(args, conn=None):
     return 1 if rep["failed"] else 0
 
 
-def print_answer(result, width=100):
-    print(textwrap.fill(result["answer"], width=width, initial_indent="  ", subsequent_indent="  "))
-    print(f"  model: {result['model']}   supported: {result['supported']}   "
-          f"total: {result['timings_ms'].get('total_ms')} ms"
-          + (f"   note: {result['error']}" if result.get("error") else "")
-          + (f"   why: {result['refusal_reason']}" if result.get("refusal_reason") else ""))
-    for s in result["sources"]:
-        mark = "*" if s["cited"] else " "
-        print(f"   {mark}[{s['n']}] {s.get('citation') or s['title']}  (chunk {s['chunk_id']}, score {s['score']:.4f})")
+def print_answer(result, width=100, show_model=True):
+    """The answer as psql's rag.answer_text shows it (one formatter:
+    py_udfs.answer.as_text), indented, then how it was made."""
+    from py_udfs.answer import as_text
+    print(textwrap.indent(as_text(result, width - 2), "  "))
+    made = f"{result['timings_ms'].get('total_ms', 0):.0f} ms"
+    if show_model:
+        made = f"{result['model']}, {made}"
+    print(f"  ({made})")
 
 
 def cmd_ask(args, conn=None):
@@ -206,34 +208,34 @@ def cmd_demo(args):
     ns = argparse.Namespace(paths=[args.path], tenant="demo", progress=True)
     cmd_ingest(ns, conn)
     ms = conn.execute("SELECT rag.warm_up()").fetchone()[0]
-    print(f"== model warm-up in this backend: {ms:.0f} ms")
+    print(f"== models warmed up in this backend in {ms:,.0f} ms")
+    llm = db.local_llm_url()
+    if llm:
+        db.use_llm(conn, llm, "local-qwen", 120_000)
+        print(f"== answers are written by the local LLM at {llm}, with [n] citations")
+    else:
+        print("== answers quote the sources (extractive): no LLM is running; `make llm` starts a local one")
+    print()
+    print("== questions to the documents: SELECT rag_answer_text('...')")
     for q in DEMO_QUESTIONS:
         print()
-        cmd_ask(argparse.Namespace(question=q, tenant="demo", json=False), conn)
-    print()
-    print("== questions to the sales data (rag_ask: parse -> validate -> execute)")
-    conn.execute("SET rag.session_id = 'demo'")
-    for q in DEMO_INTENTS:
-        out = conn.execute("SELECT rag_ask(%s)", (q,)).fetchone()[0]
         print(f"Q: {q}")
-        if out["path"] == "intent":
-            print(f"  intent: {json.dumps(out['intent']['funcion'])} {json.dumps(out['parametros'], ensure_ascii=False)}"
-                  f"  ({out['intent']['parser']})")
-            result = out["result"]
-            if isinstance(result, list):
-                for row in result[:6]:
-                    print("   ", json.dumps(row, ensure_ascii=False))
-            else:
-                print(f"  result: {result}")
-        elif out["path"] == "rag_answer":
-            print("  no sales function matches: answered from the documents")
-            print(textwrap.fill(out["answer"]["answer"], 100, initial_indent="  ", subsequent_indent="  "))
-        else:
-            print(f"  rejected: {out['errors']}")
+        print_answer(conn.execute("SELECT rag.answer(%s, tenant => 'demo')", (q,)).fetchone()[0],
+                     show_model=False)
+    print()
+    print("== questions to the sales data: SELECT rag_ask_text('...')  (parse, validate, run)")
+    for q in DEMO_INTENTS:
+        print()
+        print(f"Q: {q}")
+        # session_id as an argument: the follow-up ("¿y en Palermo?") works
+        # behind a transaction pooler too
+        text = conn.execute("SELECT rag_ask_text(%s, session_id => 'demo')", (q,)).fetchone()[0]
+        print(textwrap.indent(text, "  "))
     print()
     print("== try it yourself:")
-    print(f"   psql \"{db.database_url()}\" -c \"SELECT rag_answer('¿Qué política de devoluciones aplica a mayoristas?')\"")
-    print(f"   psql \"{db.database_url()}\" -c \"SELECT rag_ask('¿Cuánto vendió cada sucursal el mes pasado?')\"")
+    url = db.database_url()
+    print(f"   psql \"{url}\" -c \"SELECT rag_answer_text('¿Qué política de devoluciones aplica a mayoristas?')\"")
+    print(f"   psql \"{url}\" -c \"SELECT * FROM rag_ask_rows('¿Cuánto vendió cada sucursal el mes pasado?')\"")
     return 0
 
 

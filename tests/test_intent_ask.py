@@ -155,6 +155,22 @@ def test_text_form_is_the_sentence_and_an_aligned_table(conn):
     assert top.splitlines()[2].split() == ["producto", "unidades", "total"] and "$ " in top.splitlines()[4]
 
 
+def test_a_question_no_function_covers_reads_as_the_documents_answer_with_its_sources(conn):
+    tenant = "t_askdocs_" + uuid.uuid4().hex[:8]
+    conn.execute("SELECT rag.ingest_document(%s, 'Devoluciones', tenant => %s, sync => true)",
+                 ("Los clientes mayoristas pueden devolver mercadería dentro de los 30 días corridos desde la "
+                  "entrega, siempre que presenten la factura original.", tenant))
+    try:
+        q = "¿Qué plazo tienen los mayoristas para devolver mercadería?"
+        reply = ask(conn, q, tenant=tenant)
+        assert reply["path"] == "rag_answer"
+        text = conn.execute("SELECT rag.ask_text(%s, tenant => %s) AS t", (q, tenant)).fetchone()["t"]
+        assert "30 días" in text and "Fuentes:" in text and "[1] Devoluciones" in text
+        assert max(len(line) for line in text.splitlines()) <= 78  # wrapped like rag_answer_text
+    finally:
+        conn.execute("DELETE FROM rag.documents WHERE tenant = %s", (tenant,))
+
+
 def test_the_session_is_an_argument_for_connection_pools(db_url):
     session = "pool-" + uuid.uuid4().hex[:8]
     with psycopg.connect(db_url, autocommit=True, row_factory=dict_row) as a, \

@@ -82,6 +82,11 @@ def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=F
     return compose_answer.as_text(out) if form == "text" else json.dumps(out, ensure_ascii=False)
 
 
+def format_text(result_json):
+    """rag.format_answer: a stored rag.answer result as rag.answer_text shows it."""
+    return compose_answer.as_text(json.loads(result_json))
+
+
 def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint):
     """Retrieve, check support, generate or extract, log; returns the result
     as a dict."""

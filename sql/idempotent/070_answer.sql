@@ -80,6 +80,17 @@ EXCEPTION WHEN OTHERS THEN
 END;
 $$;
 
+-- An answer rag.answer already gave (rag.ask's fallback keeps it in its
+-- reply) as rag.answer_text shows it: one formatter for both.
+CREATE OR REPLACE FUNCTION rag.format_answer(answer jsonb) RETURNS text
+LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import answer as entry
+return entry.format_text(answer)
+$py$;
+
 -- Whether the caller can see any searchable document (of `tenant`, when
 -- given). Read as the caller: a tenant not granted to them and one that does
 -- not exist both say no.

@@ -221,10 +221,11 @@ AS $$
                                                        ELSE rpad(coalesce(cell, ''), w.width) END,
                                                   '  ' ORDER BY cells.i)) AS line
                 FROM cells JOIN w USING (i) GROUP BY cells.fila)
-    SELECT (a.reply ->> 'respuesta')
+    SELECT CASE WHEN a.reply ->> 'path' = 'rag_answer' THEN rag.format_answer(a.reply -> 'answer') ELSE
+           (a.reply ->> 'respuesta')
            || coalesce(E'\n\n' || (SELECT line FROM lines WHERE fila = 0)
                        || E'\n' || (SELECT string_agg(repeat('-', width), '  ' ORDER BY i) FROM w)
-                       || E'\n' || (SELECT string_agg(line, E'\n' ORDER BY fila) FROM lines WHERE fila > 0), '')
+                       || E'\n' || (SELECT string_agg(line, E'\n' ORDER BY fila) FROM lines WHERE fila > 0), '') END
       FROM a
 $$;
 
