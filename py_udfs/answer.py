@@ -220,6 +220,28 @@ _TEXT_LABELS = {
     "en": {"sources": "Sources:", "why": "Why:", "note": "Note:", "rate": "answer {id}: rate it 1 to 5 with"},
 }
 
+# The refusal reasons are stable English for programs (rag.answer,
+# answer_log); a person reading a Spanish answer gets them in Spanish.
+_REASONS_ES = {
+    "no source sentence is close enough to the question": "ninguna oración de las fuentes se acerca lo suficiente a la pregunta",
+    "the sources are on the topic but do not answer the question (support model)":
+        "las fuentes tratan el tema pero no responden la pregunta (modelo de respaldo)",
+    "the question asks for a number and the closest sentences give none":
+        "la pregunta pide un número y las oraciones más cercanas no dan ninguno",
+    LLM_REFUSAL_REASON: "el LLM no encontró la respuesta en las fuentes",
+    NO_DOCUMENTS_REASON[True]: "ese tenant no tiene documentos que usted pueda consultar (no existe, está vacío o no le fue otorgado)",
+    NO_DOCUMENTS_REASON[False]: "no hay documentos que usted pueda consultar",
+}
+_NO_MENTION = "no document mentions "
+
+
+def reason_in(language, reason):
+    if language != "es":
+        return reason
+    if reason.startswith(_NO_MENTION):
+        return "ningún documento menciona " + reason[len(_NO_MENTION):]
+    return _REASONS_ES.get(reason, reason)
+
 
 def as_text(result, width=78):
     """rag.answer's JSON as text for a terminal (psql): the answer wrapped
@@ -237,7 +259,8 @@ def as_text(result, width=78):
                 lines += textwrap.wrap(f"[{s['n']}] {s['citation']}", width, initial_indent="  ",
                                        subsequent_indent="      ")
     elif result.get("refusal_reason"):
-        lines += [""] + textwrap.wrap(f"{labels['why']} {result['refusal_reason']}", width, subsequent_indent="  ")
+        why = reason_in(result.get("language"), result["refusal_reason"])
+        lines += [""] + textwrap.wrap(f"{labels['why']} {why}", width, subsequent_indent="  ")
     if result.get("error"):
         lines += textwrap.wrap(f"{labels['note']} {result['error']}", width, subsequent_indent="  ")
     if result.get("answer_id") is not None:

@@ -2,6 +2,7 @@
 out, a tenant they cannot see, clean errors (SQLSTATE, message, hint, no
 Python traceback) and the LLM endpoint named per call."""
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -89,7 +90,7 @@ def test_a_tenant_the_caller_cannot_see_says_so_and_is_no_oracle(conn, db_url, t
             assert tenant not in str(r)
         assert [{k: v for k, v in r.items() if k not in ("answer_id", "timings_ms")} for r in replies[:1]] == \
             [{k: v for k, v in r.items() if k not in ("answer_id", "timings_ms")} for r in replies[1:2]]
-        assert as_text.startswith("Ese tenant no tiene documentos") and "Motivo: the tenant has no documents" in as_text
+        assert as_text.startswith("Ese tenant no tiene documentos") and "Motivo: ese tenant no tiene documentos" in as_text
         # no tenant named, and none of the caller's tenants has a document
         assert everything["answer"] == "No hay documentos que usted pueda consultar."
         logged = conn.execute("SELECT count(*) AS n FROM rag.answer_log WHERE asked_by = %s"
@@ -195,3 +196,24 @@ def test_as_text_wraps_long_citations_and_notes_a_fallback():
     assert lines[start + 1].startswith("      ")  # a citation's continuation lines are indented
     assert any(line.startswith("Note: LLM unavailable") for line in lines)
     assert lines[-2:] == ["(answer 7: rate it 1 to 5 with", "  SELECT rag.give_feedback(7, 5))"]
+
+
+def test_a_spanish_refusal_gives_its_reason_in_spanish_and_programs_keep_the_english_one():
+    from py_udfs.answer import as_text, reason_in
+    english = "no source sentence is close enough to the question"
+    result = {"answer": "No tengo información sobre eso en las fuentes provistas.", "supported": False,
+              "language": "es", "refusal_reason": english, "sources": []}
+    assert "Motivo: ninguna oración de las fuentes se acerca" in as_text(result)
+    assert reason_in("es", "no document mentions quasar") == "ningún documento menciona quasar"
+    assert reason_in("en", english) == english and result["refusal_reason"] == english
+    assert reason_in("es", "a reason nobody translated") == "a reason nobody translated"
+
+
+def test_every_fixed_refusal_reason_has_its_spanish_form():
+    """A reason reworded in support.py or answerability.py must be translated again."""
+    import re
+    from py_udfs import answer
+    root = Path(answer.__file__).parent
+    fixed = {m for f in ("support.py", "answerability.py")
+             for m in re.findall(r'^\s+return "([^"{}]+)"$', (root / f).read_text(), re.M)}
+    assert len(fixed) >= 3 and fixed <= set(answer._REASONS_ES), fixed - set(answer._REASONS_ES)
