@@ -119,7 +119,6 @@ def describe(questions):
 
 
 # ---------------------------------------------------------------- loading
-
 def ensure_loaded(conn, corpus, tenant=TENANT, reload=False, progress=True):
     """Loads the corpus into `tenant` with the CLI's loader (ragsql ingest);
     files it does not take (the licences have no extension) go in as plain
