@@ -37,7 +37,11 @@ DESTRUCTIVE = re.compile(
     r"|actualiz(a|ar)|actualic(e|en)|insert(a|ar|e|en)|agreg(a|ar)|agregu(e|en)|cambi(a|ar|e|en|ale)"
     r"|pone|poner|ponga|vacia|vaciar|reset(ea|ear)?|truncate|drop\s+table|delete\s+from)\b"
     r"|\b(delete|remove|erase|wipe|purge|void|update|modify|alter|change|insert|add|drop|truncate|reset|cancel"
-    r"|set)\s+(the|all|every|each|a|an|this|that|these|those|table|sales?|profit|today|yesterday|\w+\s+sales)\b")
+    r"|set)\s+(the|all|every|each|a|an|this|that|these|those|table|sales?|profit|today|yesterday|\w+\s+sales)\b"
+    # An English request that opens with one of those verbs is an imperative
+    # whatever follows ("remove last week's sales", "insert 50 units").
+    r"|^\W*(please\s+)?(delete|remove|erase|wipe|purge|void|update|modify|alter|insert|add|drop|truncate|reset"
+    r"|set|record|register)\b")
 
 _NOT_A_NAME = {"sucursal", "sucursales", "branch", "branches", "store", "local", "tienda", "la", "el", "los", "las",
                "de", "del", "the", "que", "en", "y", "mas", "por", "con", "ayer", "hoy", "today", "yesterday",
