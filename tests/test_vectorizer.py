@@ -148,11 +148,15 @@ def test_writers_of_the_table_cannot_reach_another_tenant(conn, db_url, products
             with pytest.raises(psycopg.Error) as e:
                 c.execute(f"DELETE FROM {table} WHERE id = 2")
             assert e.value.sqlstate == "42501"
+            with pytest.raises(psycopg.Error) as e:  # an "insert" over row 7's document is an update
+                c.execute("SELECT rag._vectorizer_write(%s, 'insert', '{\"id\": 7}', 'Texto falso.', NULL, %s, NULL)",
+                          (vid, t["a"]))
+            assert e.value.sqlstate == "42501"
     finally:
         conn.execute(f'REVOKE ALL ON {table} FROM "{role}"')
         conn.execute(f'DROP ROLE "{role}"')
-    assert conn.execute("SELECT count(*) AS n FROM rag.documents WHERE tenant = %s AND metadata @> '{\"key\": {\"id\": 7}}'",
-                        (t["a"],)).fetchone()["n"] == 1
+    assert conn.execute("SELECT count(*) AS n FROM rag.documents WHERE tenant = %s AND metadata @> '{\"key\": {\"id\": 7}}'"
+                        " AND content NOT LIKE '%%falso%%'", (t["a"],)).fetchone()["n"] == 1
     assert conn.execute("SELECT count(*) AS n FROM rag.documents WHERE tenant = %s", (t["b"],)).fetchone()["n"] == 1
 
 

@@ -1,17 +1,15 @@
 -- Vectorizers: a table kept searchable. Each row with text is a document
--- (source 'vectorizer:<id>:<key>'), written by triggers on the table, so
--- inserts, updates, deletes and truncates reach the search once the queue
--- has embedded them; an updated row is a new version of its source
--- (040_ingest.sql), swapped in atomically. Chunks carry {"vectorizer":
--- "<schema.table>", "key": {<primary key>}} and the row's metadata.
+-- (source 'vectorizer:<id>:<key>') written by triggers on the table; an
+-- updated row is a new version of its source (040_ingest.sql), swapped in
+-- atomically once embedded. Chunks carry {"vectorizer": "<schema.table>",
+-- "key": {<primary key>}} and the row's metadata.
 --
--- Rights: the text, title, tenant and metadata expressions are SQL the
--- table's owner wrote; they run in the trigger, with the rights of whoever
--- writes the row (as any trigger of the table's owner would), never inside
--- a SECURITY DEFINER function. Names in them resolve with search_path =
--- pg_catalog: qualify your own functions. Only rag._vectorizer_write runs
--- as the rag owner; it checks that the session's role may write the table
--- that way and that the vectorizer's owner may write the row's tenant.
+-- Rights: the expressions are SQL the table's owner wrote; they run in the
+-- trigger with the rights of whoever writes the row (as any trigger would),
+-- never inside a SECURITY DEFINER function, and resolve names with
+-- search_path = pg_catalog. Only rag._vectorizer_write runs as the rag
+-- owner: it checks that the session's role may write the table that way
+-- and that the vectorizer's owner may write the row's tenant.
 -- Dropping the table drops its triggers; its documents stay until
 -- rag.drop_vectorizer(<the table's old oid>) by the vectorizer's owner.
 
@@ -62,8 +60,7 @@ BEGIN
 END;
 $$;
 
--- One row's change, as the rag owner. Anyone who could make the same change
--- through the table may call it; nobody else.
+-- One row's change, as the rag owner, for whoever may make it through the table.
 CREATE OR REPLACE FUNCTION rag._vectorizer_write(vectorizer_id int, op text, key jsonb, body text, title text,
     tenant text, metadata jsonb, old_key jsonb DEFAULT NULL, old_tenant text DEFAULT NULL)
 RETURNS void
@@ -80,6 +77,9 @@ DECLARE
     v_meta jsonb := coalesce(metadata, '{}');
 BEGIN
     SELECT * INTO v FROM rag.vectorizers x WHERE x.id = vectorizer_id;
+    IF op = 'insert' AND EXISTS (SELECT 1 FROM rag.documents d WHERE d.source = v_source) THEN
+        v_priv := 'UPDATE';  -- over a row's document: with INSERT alone, no replacing another row's text
+    END IF;
     IF NOT FOUND OR v_priv IS NULL OR NOT coalesce(has_table_privilege(rag.caller(), v.source_table, v_priv), false) THEN
         RAISE EXCEPTION 'role % may not % rows of the table of vectorizer %', rag.caller(), coalesce(op, 'write'),
             vectorizer_id USING ERRCODE = '42501';
