@@ -5,7 +5,7 @@
 --
 -- A document with a source is a version of that source (a file, a table's
 -- row): loading the source again with other content stores a pending
--- version that replaces the live one once it is embedded (045_versions.sql).
+-- version that replaces the live one once it is embedded (052_versions.sql).
 
 -- Serialises every change to one (tenant, source): loads, promotion,
 -- deletion. Two-key form, apart from single-key advisory locks.
