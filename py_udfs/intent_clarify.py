@@ -43,6 +43,28 @@ DESTRUCTIVE = re.compile(
     r"|^\W*(please\s+)?(delete|remove|erase|wipe|purge|void|update|modify|alter|insert|add|drop|truncate|reset"
     r"|set|record|register)\b")
 
+# A Spanish (voseo) imperative opening the request, "Quitá …", "Corregí …",
+# asks to do something; unless it is a verb of reading, that is a change
+# (an unknown verb is refused rather than read: the safe side).
+_OPENING_IMPERATIVE = re.compile(r"^[^\w¿]*([a-zñ]{3,})([áéí])\b")
+_READ_IMPERATIVES = ("mostr", "list", "calcul", "compar", "busc", "cont", "sum", "inform", "indic", "tra", "pas",
+                     "mir", "fij", "dec", "averigu", "revis", "cheque", "consult", "analiz", "grafic", "resum",
+                     "explic", "orden", "agrup", "filtr", "estim", "proyect", "verific", "control", "detall",
+                     "desglos", "export", "promedi", "total", "ranke", "ve", "ten", "prepar", "arm")
+_NOT_IMPERATIVE = {"est", "segu", "despu", "adem", "tambi", "quiz", "ac", "all", "aqu", "ah", "as", "ojal"}
+
+
+def asks_to_change(question, folded):
+    """A request to change data: a verb that changes data (DESTRUCTIVE, on
+    the folded text), or an opening imperative that is not one of reading.
+    Read requests as imperatives carry no accent in their clitic forms
+    ("Mostrame", "Decime"), so only the bare voseo form is looked at."""
+    if DESTRUCTIVE.search(folded):
+        return True
+    m = _OPENING_IMPERATIVE.match(question.strip().lower())
+    return bool(m) and m.group(1) not in _NOT_IMPERATIVE and not m.group(1).startswith(_READ_IMPERATIVES)
+
+
 _NOT_A_NAME = {"sucursal", "sucursales", "branch", "branches", "store", "local", "tienda", "la", "el", "los", "las",
                "de", "del", "the", "que", "en", "y", "mas", "por", "con", "ayer", "hoy", "today", "yesterday",
                "este", "esta", "this", "last", "week", "semana", "mes", "month", "ano", "year", "total", "todas",

@@ -19,7 +19,7 @@ Everything a function needs to be parsed comes from its registry row.
 import re
 
 from . import intent_replies as replies
-from .intent_clarify import DESTRUCTIVE, catalog_nouns, match_catalog, speaks_of_one, unknown_catalog_value
+from .intent_clarify import DESTRUCTIVE, asks_to_change, catalog_nouns, match_catalog, speaks_of_one, unknown_catalog_value
 from .intent_dates import extract_limit, resolve_dates
 from .intent_validation import MAX_INTENT_CHARS, MAX_INTENT_DEPTH, json_depth
 from .textutil import fold
@@ -115,7 +115,7 @@ def parse(question, ref, functions, catalogs, similarity, history=None, lang="es
     allowed values. similarity(fn_name) -> max cosine of the question to the
     function's description/examples. history: last intents, newest first."""
     text = fold(question)
-    destructive = bool(DESTRUCTIVE.search(text))
+    destructive = asks_to_change(question, text)
     # A request to change data is matched only to functions that change
     # data; a function that changes data only to such a request or to its
     # own keywords ("registrar una nota").
