@@ -125,3 +125,14 @@ def test_errors_name_functions_and_parameters_as_analysts_know_them():
                                     "falta el parámetro obligatorio 'sucursal'"], VOID_SALES, "es")
     assert errs == ["el rol actual no puede llamar a «anular las ventas de una sucursal en un día»",
                     "falta el parámetro obligatorio la sucursal"]
+
+
+@pytest.mark.parametrize("question,change", [
+    ("Quitá las ventas de Palermo de enero", True), ("Corregí las ventas de Belgrano", True),
+    ("¡Cargá una venta en Abasto!", True), ("Mostrá las ventas de Palermo", False), ("Calculá el total de marzo", False),
+    ("Mostrame las ventas de Palermo", False), ("¿Qué vendió Palermo?", False), ("Está abierta Flores?", False),
+    ("Según las ventas de marzo, ¿quién ganó más?", False), ("Más ventas de Palermo", False),
+])
+def test_an_opening_imperative_that_is_not_a_read_asks_to_change(question, change):
+    from py_udfs.intent_clarify import asks_to_change
+    assert asks_to_change(question, fold(question)) is change
