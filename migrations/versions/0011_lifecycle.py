@@ -33,7 +33,7 @@ def downgrade():
                "rag.answer(text, int, text, jsonb, text, int, boolean, text)",
                "rag.answer_text(text, int, text, jsonb, text, int, boolean, text)",
                "public.rag_answer(text, text, text)", "public.rag_answer_text(text, text, text)",
-               "rag._answer(text, int, text, jsonb, text, int, boolean, text, text)",
+               "rag._answer(text, int, text, jsonb, text, int, boolean, text)",
                "rag._sees_documents(text)", "rag._raise_clean(text, text, text, text)"):
         op.execute(f"DROP FUNCTION IF EXISTS {fn}")
     op.execute("DELETE FROM rag.documents WHERE pending")

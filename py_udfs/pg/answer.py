@@ -1,5 +1,5 @@
 """Entry module of sql/idempotent/070_answer.sql: rag._answer, the body of
-rag.answer and of its text form, rag.answer_text.
+rag.answer, and rag.format_answer, its text form (rag.answer_text).
 
 One crossing into Python per question: the question's vectors and language
 are computed here, in-process, and handed to the SQL search (rag._search),
@@ -73,13 +73,13 @@ def citation(src):
     return f"{label} p. {src['page']}" if src.get("page") else label
 
 
-def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None, form="json"):
-    """rag._answer: the answer as JSON (rag.answer) or as text for a terminal
-    (rag.answer_text, py_udfs/answer.py as_text); NULL for a NULL question."""
+def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None):
+    """rag._answer: the answer as JSON (rag.answer; rag.answer_text formats
+    it with format_text); NULL for a NULL question."""
     out = _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint)
     if out is None:
         return None
-    return compose_answer.as_text(out) if form == "text" else json.dumps(out, ensure_ascii=False)
+    return json.dumps(out, ensure_ascii=False)
 
 
 def format_text(result_json):

@@ -13,23 +13,24 @@
 -- connection pool a SET does not stay with the caller, an argument does. A
 -- name, never a URL. A NULL question gives NULL.
 --
--- rag.answer and rag.answer_text (the same answer for a person at a
--- terminal: wrapped, with its sources as `[n] citation` lines or why it
--- refused, formatted by py_udfs/answer.py as_text from the very result
--- rag.answer returns) are PL/pgSQL around one PL/Python body, rag._answer,
--- so that bad input reaches the caller as a plain error (rag._raise_clean)
--- rather than a Python traceback. A cancel or statement_timeout is not
+-- rag.answer is PL/pgSQL around the PL/Python body, rag._answer, so that
+-- bad input reaches the caller as a plain error (rag._raise_clean) rather
+-- than a Python traceback. rag.answer_text is the same answer for a person
+-- at a terminal: rag.answer's result through rag.format_answer
+-- (py_udfs/answer.py as_text: wrapped, with its sources as `[n] citation`
+-- lines or why it refused). A cancel or statement_timeout is not
 -- caught (WHEN OTHERS leaves it alone).
 DROP FUNCTION IF EXISTS rag.answer(text, int, text, jsonb, text, int, boolean);
+DROP FUNCTION IF EXISTS rag._answer(text, int, text, jsonb, text, int, boolean, text, text);
 CREATE OR REPLACE FUNCTION rag._answer(question text, k int, tenant text, filter jsonb, model text, sources int,
-                                       rerank boolean, endpoint text, form text)
+                                       rerank boolean, endpoint text)
 RETURNS text
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import answer
-return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank, endpoint, form)
+return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank, endpoint)
 $py$;
 
 CREATE OR REPLACE FUNCTION rag.answer(
@@ -48,13 +49,24 @@ AS $$
 DECLARE
     v_state text; v_msg text; v_detail text; v_hint text;
 BEGIN
-    RETURN rag._answer($1, $2, $3, $4, $5, $6, $7, $8, 'json')::jsonb;
+    RETURN rag._answer($1, $2, $3, $4, $5, $6, $7, $8)::jsonb;
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL,
                             v_hint = PG_EXCEPTION_HINT;
     PERFORM rag._raise_clean(v_state, v_msg, v_detail, v_hint);
 END;
 $$;
+
+-- An answer rag.answer gave, as text: rag.answer_text and the document
+-- fallback of rag.ask_text (which keeps the answer in its reply) share it.
+CREATE OR REPLACE FUNCTION rag.format_answer(answer jsonb) RETURNS text
+LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $py$
+if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
+from py_udfs.pg import answer as entry
+return entry.format_text(answer)
+$py$;
 
 CREATE OR REPLACE FUNCTION rag.answer_text(
     question text,
@@ -66,30 +78,9 @@ CREATE OR REPLACE FUNCTION rag.answer_text(
     rerank boolean DEFAULT false,
     endpoint text DEFAULT NULL)
 RETURNS text
-LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $$
-DECLARE
-    v_state text; v_msg text; v_detail text; v_hint text;
-BEGIN
-    RETURN rag._answer($1, $2, $3, $4, $5, $6, $7, $8, 'text');
-EXCEPTION WHEN OTHERS THEN
-    GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL,
-                            v_hint = PG_EXCEPTION_HINT;
-    PERFORM rag._raise_clean(v_state, v_msg, v_detail, v_hint);
-END;
-$$;
-
--- An answer rag.answer already gave (rag.ask's fallback keeps it in its
--- reply) as rag.answer_text shows it: one formatter for both.
-CREATE OR REPLACE FUNCTION rag.format_answer(answer jsonb) RETURNS text
-LANGUAGE plpython3u IMMUTABLE STRICT PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $py$
-if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
-from py_udfs.pg import answer as entry
-return entry.format_text(answer)
-$py$;
+AS $$ SELECT rag.format_answer(rag.answer($1, $2, $3, $4, $5, $6, $7, $8)) $$;
 
 -- Whether the caller can see any searchable document (of `tenant`, when
 -- given). Read as the caller: a tenant not granted to them and one that does
