@@ -35,6 +35,21 @@ shared_buffers = 256MB
 max_connections = 50
 CONF
     fi
+    # pg_cron runs the scheduled jobs (drift snapshot, nightly evaluation);
+    # it must be preloaded, so a cluster made before it gets the lines and a
+    # restart once.
+    if ! grep -q "^shared_preload_libraries = 'pg_cron'" "$PGDATA_DIR/postgresql.conf"; then
+      cat >> "$PGDATA_DIR/postgresql.conf" <<CONF
+shared_preload_libraries = 'pg_cron'
+cron.database_name = '$DB'
+cron.use_background_workers = on
+max_worker_processes = 16
+CONF
+      if as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
+        echo "==> restarting PostgreSQL to load pg_cron"
+        as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" -m fast -w stop >/dev/null
+      fi
+    fi
     as_pg mkdir -p "$SOCK"
     if as_pg "$BIN/pg_ctl" -D "$PGDATA_DIR" status >/dev/null 2>&1; then
       :

@@ -8,7 +8,7 @@ BUILD=.build
 PG_MAJOR=${PG_MAJOR:-15}
 PG_CONFIG=/usr/lib/postgresql/$PG_MAJOR/bin/pg_config
 PKGS="postgresql-$PG_MAJOR postgresql-client-$PG_MAJOR postgresql-plpython3-$PG_MAJOR
-      postgresql-server-dev-$PG_MAJOR build-essential dpkg-dev python3-venv python3-dev"
+      postgresql-server-dev-$PG_MAJOR postgresql-$PG_MAJOR-cron build-essential dpkg-dev python3-venv python3-dev"
 
 if [ "$(id -u)" != 0 ]; then SUDO=sudo; else SUDO=; fi
 
