@@ -70,11 +70,11 @@ def generate(cfg, question, sources, lang):
                             nonce=nonce)
     label = "Fuentes" if lang == "es" else "Sources"
     ask = "Pregunta" if lang == "es" else "Question"
-    text = llm.chat(cfg, [{"role": "system", "content": system},
-                          {"role": "user",
-                           "content": f"{label}:\n{source_guard.fence_sources(shown, nonce)}\n\n{ask}: {question}"}],
-                    max_tokens=150)
-    return clean_citations(text, len(sources))
+    messages = [{"role": "system", "content": system},
+                {"role": "user",
+                 "content": f"{label}:\n{source_guard.fence_sources(shown, nonce)}\n\n{ask}: {question}"}]
+    text = llm.chat(cfg, messages, max_tokens=150)
+    return clean_citations(text, len(sources)), llm.tokens_used(cfg, messages, text)
 
 
 _LINK = re.compile(r"https?://[^\s)\]>\"']+|(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]*\w")
@@ -133,6 +133,7 @@ def clean_citations(text, n_sources):
 
 def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=()):
     """Returns dict(answer, supported, language, model, error, timings_ms,
+    llm_tokens when an LLM replied (tokens in, out, how they were counted),
     refusal_reason when it refuses, and guardrail when a guardrail acted:
     what it withheld or dropped). `unknown_terms`: the question's words no
     document of the tenant contains (rag._unknown_terms)."""
@@ -163,7 +164,7 @@ def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=()):
     if cfg is not None and cfg.configured:
         t = time.perf_counter()
         try:
-            text = generate(cfg, question, sources, lang)
+            text, result["llm_tokens"] = generate(cfg, question, sources, lang)
             if REFUSAL[lang].rstrip(".") in text:
                 result["supported"] = False
                 result["answer"] = REFUSAL[lang]

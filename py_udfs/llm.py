@@ -3,11 +3,14 @@ server that speaks the protocol (llama.cpp, vLLM, a local model).
 
 Settings come from the caller (session settings or the server environment);
 the API key lives only in memory, never in a table or a log line."""
+import json
 import os
 import re
 import threading
 import time
+import urllib.request
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 # A reply longer than this many characters per requested token is not a
 # chat completion we asked for: refused before any further work reads it.
@@ -140,4 +143,74 @@ def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
         raise LLMError("malformed chat completion response (content is not text)")
     if len(text) > max_tokens * MAX_CHARS_PER_TOKEN:
         raise LLMError(f"reply of {len(text)} characters is too long for max_tokens {max_tokens}")
-    return text.strip()
+    return Reply(text.strip(), _usage(outcome["resp"]))
+
+
+class Reply(str):
+    """A chat reply's text; `usage` is (tokens in, tokens out) as the reply
+    counted them, or None when it did not."""
+    usage = None
+
+    def __new__(cls, text, usage=None):
+        reply = super().__new__(cls, text)
+        reply.usage = usage
+        return reply
+
+
+def _usage(resp):
+    usage = getattr(resp, "usage", None)
+    tokens_in = getattr(usage, "prompt_tokens", None)
+    tokens_out = getattr(usage, "completion_tokens", None)
+    if isinstance(tokens_in, int) and isinstance(tokens_out, int) and tokens_in >= 0 and tokens_out >= 0:
+        return tokens_in, tokens_out
+    return None
+
+
+def tokens_used(cfg, messages, reply):
+    """(tokens in, tokens out, how they were counted) for one chat call:
+    the reply's usage, else the model's tokenizer over the messages' text
+    (without the chat template's few tokens) and the reply; None when
+    neither can tell."""
+    if getattr(reply, "usage", None):
+        return (*reply.usage, "usage")
+    counts = count_tokens(cfg, ["\n".join(m["content"] for m in messages), str(reply)])
+    return (*counts, "tokenizer") if counts else None
+
+
+def call_record(cfg, tokens):
+    """What the logs keep of one LLM call (never its key): whom it is priced
+    by, the model, and its tokens when known (tokens_used)."""
+    record = {"provider": provider(cfg), "model": cfg.model}
+    if tokens:
+        record.update(tokens_in=tokens[0], tokens_out=tokens[1], counted_by=tokens[2])
+    return record
+
+
+def provider(cfg):
+    """Whom an endpoint's calls are priced by (rag.llm_prices.provider): the
+    host its base_url names."""
+    return urlsplit(cfg.base_url).hostname if cfg.base_url else "api.openai.com"
+
+
+def count_tokens(cfg, texts, timeout_s=2.0):
+    """Tokens of each text by the model's own tokenizer, for a server whose
+    replies carry no usage: llama.cpp's server (the local LLM) tokenizes at
+    /tokenize beside its /v1 API. None when the server has no such route or
+    does not answer in time: an unknown count stays unknown."""
+    if not cfg.base_url:
+        return None
+    root = cfg.base_url.rstrip("/")
+    root = root[:-3] if root.endswith("/v1") else root
+    counts = []
+    try:
+        for text in texts:
+            req = urllib.request.Request(root + "/tokenize", data=json.dumps({"content": text}).encode(),
+                                         headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(req, timeout=timeout_s) as resp:  # noqa: S310 (owner-registered URL)
+                tokens = json.loads(resp.read(1 << 22)).get("tokens")
+            if not isinstance(tokens, list):
+                return None
+            counts.append(len(tokens))
+    except (OSError, ValueError):
+        return None
+    return counts

@@ -3,7 +3,9 @@ embeddings) protocol, for exercising the client path without the network:
 the tests, and the bench's cancel and fallback timings. Behaviour per request is set
 by `mode`: 'ok' (answers `reply`), 'slow' (sleeps `delay` seconds first),
 'malformed' (valid JSON that is no completion), 'trickle' (16 bytes every `delay` s),
-'error' (HTTP 500)."""
+'error' (HTTP 500). `usage` is the completion's token count (None leaves it
+out, as some servers do); with `tokenizer` set, POST /tokenize answers as
+llama.cpp's server does (one token per whitespace-separated word)."""
 import json
 import threading
 import time
@@ -27,6 +29,8 @@ class FakeOpenAI:
         self.delay = 2.0
         self.dims = 8
         self.responder = None  # optional: request body -> reply text
+        self.usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
+        self.tokenizer = False
         self.requests = []
         outer = self
 
@@ -44,15 +48,17 @@ class FakeOpenAI:
                     time.sleep(outer.delay)
                 if outer.mode == "malformed":  # valid JSON, not a chat completion
                     return self._send(200, {"foo": 1})
+                if self.path == "/tokenize" and outer.tokenizer:
+                    return self._send(200, {"tokens": list(range(len(str(body.get("content", "")).split())))})
                 if self.path.endswith("/chat/completions"):
-                    return self._send(200, {
+                    return self._send(200, {k: v for k, v in {
                         "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
                         "model": body.get("model", "fake"),
                         "choices": [{"index": 0, "finish_reason": "stop",
                                      "message": {"role": "assistant",
                                                  "content": outer.responder(body) if outer.responder
                                                  else outer.reply}}],
-                        "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+                        "usage": outer.usage}.items() if v is not None})
                 if self.path.endswith("/embeddings"):
                     inputs = body.get("input")
                     inputs = [inputs] if isinstance(inputs, str) else inputs

@@ -10,7 +10,7 @@ import time
 import numpy as np
 
 from .. import answer as compose_answer
-from .. import guardrails, sentences
+from .. import guardrails, llm, sentences
 from .backend import encode, llm_config, model_row, query_features, require_question, run, vector_type
 from .guardrails import mask_pii
 
@@ -22,15 +22,32 @@ def search_plan(plpy, question, k, filter_, model_name, rerank):
                ["text", "int", "jsonb", "text", "bool"], [question, k, filter_, model_name, rerank])[0]["models"]
 
 
-def retrieve(plpy, question, models, k, tenant, filter_, model_name, rerank):
+def retrieve(plpy, question, models, k, tenant, filter_, model_name, rerank, timings):
+    """The sources, and into `timings` the retrieval's stages: the query's
+    embedding, each search leg and the reranker as the SQL search reports
+    them (rag._stage_ms), and the rest of the search (fusing the legs,
+    fetching the chunks) as fusion_ms."""
+    t = time.perf_counter()
     features = query_features(plpy, question, models, None)
+    timings["embed_ms"] = _ms_since(t)
     vector = features["embeddings"][models.index(model_name)] if model_name in (models or []) else None
-    return vector, [dict(r) for r in run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
-                                       " filter => $7, model => $8, rerank => $9)",
-                                 ["text", "text[]", vector_type(plpy) + "[]", "text", "int", "text", "jsonb", "text",
-                                  "bool"],
-                                 [question, models, features["embeddings"], features["language"], k, tenant,
-                                  filter_, model_name, rerank])]
+    t = time.perf_counter()
+    rows = run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
+                     " filter => $7, model => $8, rerank => $9)",
+               ["text", "text[]", vector_type(plpy) + "[]", "text", "int", "text", "jsonb", "text", "bool"],
+               [question, models, features["embeddings"], features["language"], k, tenant, filter_, model_name,
+                rerank])
+    search_ms = _ms_since(t)
+    stages = run(plpy, "SELECT rag._stage_ms('vector') AS vector_ms, rag._stage_ms('text') AS text_ms,"
+                       " rag._stage_ms('rerank') AS rerank_ms")[0]
+    measured = {name: ms for name, ms in stages.items() if ms is not None}
+    timings.update(measured)
+    timings["fusion_ms"] = round(max(0.0, search_ms - sum(measured.values())), 2)
+    return vector, [dict(r) for r in rows]
+
+
+def _ms_since(t):
+    return round((time.perf_counter() - t) * 1000, 2)
 
 
 def add_evidence(plpy, sources, model_name, vector):
@@ -108,9 +125,9 @@ def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank,
     if not run(plpy, "SELECT rag._sees_documents($1) AS yes", ["text"], [tenant])[0]["yes"]:
         return _logged(plpy, compose_answer.no_documents(question, tenant is not None), question, tenant, [],
                        row["name"], "extractive", timings, t0, {})
-    vector, sources = retrieve(plpy, question, models, k, tenant, filter_, row["name"], bool(rerank))
+    vector, sources = retrieve(plpy, question, models, k, tenant, filter_, row["name"], bool(rerank), timings)
     sources = sources[:max_sources]
-    timings["retrieval_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    timings["retrieval_ms"] = _ms_since(t0)
     t = time.perf_counter()
     add_evidence(plpy, sources, row["name"], vector)
     timings["evidence_ms"] = round((time.perf_counter() - t) * 1000, 2)
@@ -142,24 +159,25 @@ def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank,
     if result.get("guardrail"):
         screen["answer"] = result["guardrail"]
     model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()
-    return _logged(plpy, result, asked, tenant, sources, row["name"], model_desc, timings, t0, screen)
+    return _logged(plpy, result, asked, tenant, sources, row["name"], model_desc, timings, t0, screen, cfg)
 
 
-def _logged(plpy, result, asked, tenant, sources, embedding_model, model_desc, timings, t0, screen):
+def _logged(plpy, result, asked, tenant, sources, embedding_model, model_desc, timings, t0, screen, cfg=None):
     """Logs the answer in rag.answer_log and returns it with its log id."""
     timings.update(result["timings_ms"])
-    timings["total_ms"] = round((time.perf_counter() - t0) * 1000, 2)
+    timings["total_ms"] = _ms_since(t0)
+    llm_call = llm.call_record(cfg, result.get("llm_tokens")) if "generation_ms" in timings else None
     cited = set(compose_answer.cited_numbers(result["answer"]))
     out_sources = [{"n": n, "chunk_id": s["chunk_id"], "document_id": s["document_id"],
                     "title": s["title"], "source": s.get("source"), "section": s.get("section") or [],
                     "page": s.get("page"), "citation": citation(s),
                     "score": round(float(s["score"]), 6), "cited": n in cited}
                    for n, s in enumerate(sources, start=1)]
-    answer_id = run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) AS id",
-                    ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text", "jsonb", "text"],
+    answer_id = run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS id",
+                    ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text", "jsonb", "text", "jsonb"],
                     [tenant, asked, [s["chunk_id"] for s in sources], result["answer"], result["supported"],
                      model_desc, json.dumps(timings), result["error"], json.dumps(screen),
-                     result.get("refusal_reason")])[0]["id"]
+                     result.get("refusal_reason"), json.dumps(llm_call)])[0]["id"]
     return {
         "answer_id": answer_id,
         "answer": result["answer"],

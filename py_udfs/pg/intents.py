@@ -74,7 +74,7 @@ def _intent_language(intent):
     return answer_language(summary) if isinstance(summary, str) and summary.strip() else "en"
 
 
-def _parse(plpy, question, reference_date, session_id, parser, check, llm_question=None):
+def _parse(plpy, question, reference_date, session_id, parser, check, llm_question=None, llm_calls=None):
     """(intent, validation errors) for a question; errors are only computed
     with `check` (an LLM intent is always validated: it stands only if valid).
     An LLM is sent `llm_question` when given (the question with its PII masked)."""
@@ -106,10 +106,11 @@ def _parse(plpy, question, reference_date, session_id, parser, check, llm_questi
                        sqlstate="22023")
         # The model's intent goes through the same validation; when it
         # fails, the rules' intent stands.
+        messages = intents.llm_messages(llm_question or question, ref, functions, registry["catalogs"])
+        reply = None
         try:
-            got = intents.parse_llm_reply(llm.chat(cfg, intents.llm_messages(llm_question or question, ref, functions,
-                                                                              registry["catalogs"]),
-                                                   max_tokens=200, json_mode=True))
+            reply = llm.chat(cfg, messages, max_tokens=200, json_mode=True)
+            got = intents.parse_llm_reply(reply)
             errors = [] if got.get("funcion") is None else _validate(plpy, registry, got, language)
             if not errors:
                 # Only the rules ask back or refuse: a model's text is not shown as either.
@@ -120,6 +121,9 @@ def _parse(plpy, question, reference_date, session_id, parser, check, llm_questi
             out["llm_errors"] = errors
         except (llm.LLMError, ValueError) as exc:
             out["llm_errors"] = [str(exc)]
+        finally:
+            if llm_calls is not None:  # what the call cost, for the intent log
+                llm_calls.append(llm.call_record(cfg, reply and llm.tokens_used(cfg, messages, reply)))
         out["parser"] = "rules+embedding (llm fallback)"
     return out, (_validate(plpy, registry, out, language) if check and out["funcion"] is not None else [])
 
@@ -141,7 +145,9 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
     if run(plpy, "SELECT rag._pii_mode(NULL) AS mode")[0]["mode"] != "off":
         masked = mask_pii(plpy, question, None)
         screen["pii_masked"] = True
-    intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True, llm_question=masked)
+    llm_calls = []
+    intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True, llm_question=masked,
+                            llm_calls=llm_calls)
     language = intent_replies.question_language(question)
     name = intent.get("funcion")
     fn = _registry["functions"].get(name) if isinstance(name, str) else None
@@ -155,7 +161,8 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
                 fmt["confirmacion"] = intent_replies.confirmation(fn, intent.get("parametros") or {}, language)
     return {"intent": json.dumps(intent, ensure_ascii=False), "errors": errors,
             "logged_question": masked or question, "guardrails": json.dumps(screen),
-            "language": language, "reply_template": template, "reply_format": json.dumps(fmt, ensure_ascii=False)}
+            "language": language, "reply_template": template, "reply_format": json.dumps(fmt, ensure_ascii=False),
+            "llm": json.dumps(llm_calls[0]) if llm_calls else None}
 
 
 def warm_up(plpy):

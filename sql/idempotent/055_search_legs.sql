@@ -64,6 +64,11 @@ DECLARE
     v_none text := 'SELECT NULL::bigint AS chunk_id, NULL::int AS r, NULL::float8 AS s WHERE false';
     v_vector_sql text := v_none;
     v_text_sql text := v_none;
+    v_t timestamptz;
+    v_vector_ids bigint[];
+    v_vector_scores float8[];
+    v_text_ids bigint[];
+    v_text_scores float8[];
 BEGIN
     SELECT NULL::tsquery[] AS terms, NULL::float8[] AS idf, NULL::tsquery AS any_term INTO v_tq;
 
@@ -103,11 +108,25 @@ BEGIN
         END IF;
     END IF;
 
-    RETURN QUERY EXECUTE format($q$
-        WITH v AS (%1$s), t AS (%2$s)
-        SELECT coalesce(v.chunk_id, t.chunk_id), v.r, v.s::float8, t.r, t.s::float8, $8
-          FROM v FULL JOIN t ON t.chunk_id = v.chunk_id$q$, v_vector_sql, v_text_sql)
-    USING v_qvec, tenant, filter, n, v_tq.terms, v_tq.idf, v_tq.any_term,
-          (SELECT sum(i) FROM unnest(v_tq.idf) AS i)::float8;
+    -- One leg at a time, each timed (rag._note_stage_ms), then joined: at
+    -- most n rows a leg, so holding them in arrays costs nothing.
+    IF v_vector_sql <> v_none THEN
+        v_t := clock_timestamp();
+        EXECUTE format('SELECT array_agg(l.chunk_id ORDER BY l.r), array_agg(l.s::float8 ORDER BY l.r) FROM (%s) l',
+                       v_vector_sql)
+           INTO v_vector_ids, v_vector_scores USING v_qvec, tenant, filter, n;
+        PERFORM rag._note_stage_ms('vector', v_t);
+    END IF;
+    IF v_text_sql <> v_none THEN
+        v_t := clock_timestamp();
+        EXECUTE format('SELECT array_agg(l.chunk_id ORDER BY l.r), array_agg(l.s::float8 ORDER BY l.r) FROM (%s) l',
+                       v_text_sql)
+           INTO v_text_ids, v_text_scores USING v_qvec, tenant, filter, n, v_tq.terms, v_tq.idf, v_tq.any_term;
+        PERFORM rag._note_stage_ms('text', v_t);
+    END IF;
+    RETURN QUERY
+        SELECT coalesce(v.id, t.id), v.r::int, v.s, t.r::int, t.s, (SELECT sum(i) FROM unnest(v_tq.idf) AS i)::float8
+          FROM unnest(v_vector_ids, v_vector_scores) WITH ORDINALITY AS v(id, s, r)
+          FULL JOIN unnest(v_text_ids, v_text_scores) WITH ORDINALITY AS t(id, s, r) ON t.id = v.id;
 END;
 $$;

@@ -129,6 +129,7 @@ LANGUAGE plpgsql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
+    PERFORM rag._note_stage_ms(stage, NULL) FROM unnest(ARRAY['vector', 'text', 'rerank']) AS stage;
     IF NOT (rerank OR reranker IS NOT NULL) THEN
         RETURN QUERY SELECT * FROM rag._first_stage(query, models, embeddings, query_language, k, tenant, filter,
                                                     mode, vector_weight, text_weight, rrf_k, candidates, model,

@@ -152,6 +152,7 @@ SET search_path = pg_catalog, pg_temp
 AS $$
 DECLARE
     r rag.rerankers := rag._reranker(reranker);
+    v_t timestamptz := clock_timestamp();
 BEGIN
     IF coalesce(cardinality(chunk_ids), 0) = 0 THEN
         RETURN;
@@ -162,6 +163,7 @@ BEGIN
         RETURN QUERY SELECT * FROM rag._signal_scores(chunk_ids, query, query_language, models, embeddings,
                                                       r.options, rrf_k, tenant);
     END IF;
+    PERFORM rag._note_stage_ms('rerank', v_t);  -- RETURN QUERY has run it: the scores are computed
 END;
 $$;
 

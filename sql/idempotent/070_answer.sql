@@ -155,17 +155,22 @@ $$;
 -- rag.give_feedback rates.
 DROP FUNCTION IF EXISTS rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text);
 DROP FUNCTION IF EXISTS rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text, jsonb);
+DROP FUNCTION IF EXISTS rag._log_answer(text, text, bigint[], text, boolean, text, jsonb, text, jsonb, text);
+-- llm: the LLM call's record (py_udfs/llm.py call_record), NULL when none
+-- was made.
 CREATE OR REPLACE FUNCTION rag._log_answer(tenant text, question text, chunk_ids bigint[], answer text,
                                            supported boolean, model text, timings_ms jsonb, error text,
-                                           guardrails jsonb, refusal_reason text DEFAULT NULL)
+                                           guardrails jsonb, refusal_reason text DEFAULT NULL, llm jsonb DEFAULT NULL)
 RETURNS bigint
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $$
     INSERT INTO rag.answer_log (asked_by, tenant, question, chunk_ids, answer, supported, model, timings_ms, error,
-                                guardrails, refusal_reason)
+                                guardrails, refusal_reason, llm_provider, llm_model, tokens_in, tokens_out,
+                                tokens_counted_by)
     VALUES (rag.caller(), tenant, question, coalesce(chunk_ids, '{}'), answer, supported, model,
-            coalesce(timings_ms, '{}'), error, coalesce(guardrails, '{}'), refusal_reason)
+            coalesce(timings_ms, '{}'), error, coalesce(guardrails, '{}'), refusal_reason, llm ->> 'provider',
+            llm ->> 'model', (llm ->> 'tokens_in')::int, (llm ->> 'tokens_out')::int, llm ->> 'counted_by')
     RETURNING id
 $$;
 
@@ -193,7 +198,13 @@ SELECT l.id, l.asked_at, l.asked_by, l.tenant, l.question, l.answer, l.supported
        (l.timings_ms ->> 'generation_ms')::float8 AS generation_ms,
        (l.timings_ms ->> 'total_ms')::float8 AS total_ms,
        l.error,
-       (l.timings_ms ->> 'support_ms')::float8 AS support_ms
+       (l.timings_ms ->> 'support_ms')::float8 AS support_ms,
+       (l.timings_ms ->> 'embed_ms')::float8 AS embed_ms,
+       (l.timings_ms ->> 'vector_ms')::float8 AS vector_ms,
+       (l.timings_ms ->> 'text_ms')::float8 AS text_ms,
+       (l.timings_ms ->> 'fusion_ms')::float8 AS fusion_ms,
+       (l.timings_ms ->> 'rerank_ms')::float8 AS rerank_ms,
+       l.llm_provider, l.llm_model, l.tokens_in, l.tokens_out, l.tokens_counted_by
 FROM rag.answer_log l;
 
 CREATE OR REPLACE VIEW rag.answer_latency WITH (security_invoker = true) AS
@@ -222,6 +233,16 @@ COMMENT ON COLUMN rag.answers.generation_ms IS 'Milliseconds spent in the LLM; N
 COMMENT ON COLUMN rag.answers.total_ms IS 'Milliseconds for the whole call';
 COMMENT ON COLUMN rag.answers.error IS 'Why the LLM was skipped (the extractive fallback answered); NULL when not';
 COMMENT ON COLUMN rag.answers.support_ms IS 'Milliseconds spent checking that the sources support an answer';
+COMMENT ON COLUMN rag.answers.embed_ms IS 'Milliseconds spent embedding the question';
+COMMENT ON COLUMN rag.answers.vector_ms IS 'Milliseconds in the vector leg of the search; NULL when it did not run';
+COMMENT ON COLUMN rag.answers.text_ms IS 'Milliseconds in the full-text leg of the search; NULL when it did not run';
+COMMENT ON COLUMN rag.answers.fusion_ms IS 'The rest of the search: fusing the legs and fetching the chunks';
+COMMENT ON COLUMN rag.answers.rerank_ms IS 'Milliseconds in the reranker; NULL when none ran';
+COMMENT ON COLUMN rag.answers.llm_provider IS 'Host of the LLM endpoint called (rag.llm_prices.provider); NULL: none';
+COMMENT ON COLUMN rag.answers.llm_model IS 'Model the LLM endpoint was asked for; NULL: none called';
+COMMENT ON COLUMN rag.answers.tokens_in IS 'Prompt tokens of the LLM call; NULL when none or uncounted';
+COMMENT ON COLUMN rag.answers.tokens_out IS 'Completion tokens of the LLM call; NULL when none or uncounted';
+COMMENT ON COLUMN rag.answers.tokens_counted_by IS '''usage'': the reply''s own count; ''tokenizer'': the model''s tokenizer';
 COMMENT ON VIEW rag.answer_latency IS 'The caller''s answers per day: latency percentiles and rates';
 COMMENT ON COLUMN rag.answer_latency.day IS 'Day (start, server time zone)';
 COMMENT ON COLUMN rag.answer_latency.answers IS 'Answers that day';

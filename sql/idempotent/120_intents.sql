@@ -50,7 +50,7 @@ CREATE OR REPLACE FUNCTION rag._parse_intent_checked(question text, reference_da
                                                      OUT intent jsonb, OUT errors text[],
                                                      OUT logged_question text, OUT guardrails jsonb,
                                                      OUT language text, OUT reply_template text,
-                                                     OUT reply_format jsonb)
+                                                     OUT reply_format jsonb, OUT llm jsonb)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$

@@ -106,6 +106,8 @@ DECLARE
     v_tenants text[] := rag.caller_tenants();
     v_tenant text := coalesce(tenant, CASE WHEN cardinality(v_tenants) = 1 THEN v_tenants[1] END);
     v_t0 timestamptz := clock_timestamp();
+    v_t timestamptz;
+    v_timings jsonb;
     p record;
     v_out jsonb;
     v_path text;
@@ -123,6 +125,10 @@ BEGIN
     END IF;
     reference_date := coalesce(reference_date, current_date);
     SELECT * INTO p FROM rag._parse_intent_checked(question, reference_date, v_session) x;
+    -- Stages: the parse (rules, the LLM when one is asked, validation and
+    -- the reply's template: one crossing), then whatever the path runs.
+    v_timings := jsonb_build_object('parse_ms', rag._ms_since(v_t0));
+    v_t := clock_timestamp();
     v_out := jsonb_build_object('idioma', p.language, 'intent', p.intent);
     IF p.intent ? 'rechazo' THEN
         v_path := 'refused';
@@ -134,6 +140,7 @@ BEGIN
     ELSIF p.intent ->> 'funcion' IS NULL THEN
         v_path := 'rag_answer';
         v_answer := rag.answer(question, tenant => v_tenant);
+        v_timings := v_timings || jsonb_build_object('answer_ms', rag._ms_since(v_t));
         v_reply := v_answer ->> 'answer';
         v_out := v_out || jsonb_build_object('answer', v_answer);
     ELSIF cardinality(p.errors) > 0 THEN
@@ -147,12 +154,15 @@ BEGIN
     ELSE
         v_path := 'intent';
         v_out := v_out || rag._run_intent(p.intent, confirm) || jsonb_build_object('formato', p.reply_format);
+        v_timings := v_timings || jsonb_build_object('execute_ms', rag._ms_since(v_t));
+        v_t := clock_timestamp();
         v_reply := rag._fill_reply(p.reply_template, v_out);
+        v_timings := v_timings || jsonb_build_object('reply_ms', rag._ms_since(v_t));
     END IF;
     v_out := v_out || jsonb_build_object('path', v_path, 'respuesta', v_reply);
     PERFORM rag._log_intent_call(v_session, p.logged_question, reference_date, p.intent, p.errors, v_path,
-                                 (v_out ->> 'rows')::int, extract(epoch FROM clock_timestamp() - v_t0) * 1000,
-                                 p.guardrails, v_tenant);
+                                 (v_out ->> 'rows')::int, rag._ms_since(v_t0), p.guardrails, v_tenant,
+                                 v_timings || jsonb_build_object('total_ms', rag._ms_since(v_t0)), p.llm);
     RETURN v_out;
 END;
 $$;
@@ -161,9 +171,11 @@ $$;
 -- the tables): the turn (what a follow-up question builds on) and the log
 -- row, always the caller's own; the tenant only when the caller may see it.
 DROP FUNCTION IF EXISTS rag._log_intent_call(text, text, date, jsonb, text[], text, int, float8, jsonb);
+DROP FUNCTION IF EXISTS rag._log_intent_call(text, text, date, jsonb, text[], text, int, float8, jsonb, text);
 CREATE OR REPLACE FUNCTION rag._log_intent_call(session_id text, question text, reference_date date, intent jsonb,
                                                 errors text[], path text, row_count int, duration_ms float8,
-                                                guardrails jsonb, tenant text DEFAULT NULL)
+                                                guardrails jsonb, tenant text DEFAULT NULL,
+                                                timings_ms jsonb DEFAULT NULL, llm jsonb DEFAULT NULL)
 RETURNS void
 LANGUAGE sql VOLATILE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
@@ -172,12 +184,15 @@ AS $$
     VALUES (rag.caller(), session_id, question, intent);
     INSERT INTO rag.intent_log (asked_by, session_id, question, reference_date, intent, parser, confidence,
                                 validation_errors, executed_function, row_count, path, duration_ms, guardrails,
-                                tenant)
+                                tenant, timings_ms, llm_provider, llm_model, tokens_in, tokens_out,
+                                tokens_counted_by)
     VALUES (rag.caller(), session_id, question, reference_date, intent, intent ->> 'parser',
             (intent ->> 'confianza')::float8, coalesce(errors, '{}'),
             CASE WHEN path = 'intent' THEN intent ->> 'funcion' END, row_count, path, duration_ms,
             coalesce(guardrails, '{}'),
-            CASE WHEN tenant = ANY (rag.caller_tenants()) OR rag.caller_is_dba() THEN tenant END);
+            CASE WHEN tenant = ANY (rag.caller_tenants()) OR rag.caller_is_dba() THEN tenant END,
+            coalesce(timings_ms, '{}'), llm ->> 'provider', llm ->> 'model', (llm ->> 'tokens_in')::int,
+            (llm ->> 'tokens_out')::int, llm ->> 'counted_by');
 $$;
 
 -- Rows for psql and BI tools, no column definition list: one row per

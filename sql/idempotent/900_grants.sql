@@ -63,7 +63,8 @@ GRANT USAGE ON SCHEMA rag TO rag_user;
 GRANT SELECT ON rag.embedding_models, rag.vector_indexes, rag.embedding_queue_status, rag.reembed_progress,
                 rag.rerankers,
                 rag.text_stats, rag.text_corpus_stats, rag.answers, rag.answer_latency, rag.answer_stats,
-                rag.intent_stats, rag.feedback, rag.feedback_daily TO rag_user;
+                rag.intent_stats, rag.feedback, rag.feedback_daily, rag.llm_prices, rag.llm_calls, rag.cost_daily,
+                rag.stage_latency TO rag_user;
 GRANT SELECT ON rag.documents, rag.chunks, rag.embeddings, rag.sentence_embeddings, rag.embedding_queue,
                 rag.answer_log TO rag_user;
 GRANT SELECT ON rag.eval_sets, rag.eval_cases, rag.eval_runs, rag.eval_results,
@@ -85,14 +86,16 @@ BEGIN
 END $$;
 GRANT USAGE ON SCHEMA rag TO rag_monitor;
 REVOKE EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus(),
-       rag.monitor_answer_stats(int), rag.monitor_intent_stats(int) FROM PUBLIC;
+       rag.monitor_answer_stats(int), rag.monitor_intent_stats(int), rag.monitor_costs(int),
+       rag.monitor_stage_latency(int) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rag.monitor_answers(int), rag.monitor_intents(int), rag.monitor_corpus(),
-      rag.monitor_answer_stats(int), rag.monitor_intent_stats(int) TO rag_monitor;
+      rag.monitor_answer_stats(int), rag.monitor_intent_stats(int), rag.monitor_costs(int),
+      rag.monitor_stage_latency(int) TO rag_monitor;
 
 -- What only DBAs (owners, superusers) do.
 REVOKE ALL ON rag.tenant_access FROM PUBLIC;
 GRANT SELECT ON rag.tenant_access TO rag_user;
-REVOKE INSERT, UPDATE, DELETE ON rag.intent_functions, rag.llm_endpoints FROM PUBLIC;
+REVOKE INSERT, UPDATE, DELETE ON rag.intent_functions, rag.llm_endpoints, rag.llm_prices FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION rag.register_endpoint(text, text, text, text, text, int, boolean),
        rag.unregister_endpoint(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION rag.grant_tenant(name, text), rag.revoke_tenant(name, text),
