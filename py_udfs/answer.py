@@ -34,7 +34,7 @@ NO_DOCUMENTS_REASON = {
 }
 LLM_REFUSAL_REASON = "the LLM found no answer in the sources"
 PROMPT_VERSION = "answer_v3"
-_PROMPT = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
+PROMPT_TEMPLATE = (Path(__file__).parent / "prompts" / f"{PROMPT_VERSION}.txt").read_text()
 _CITATION = re.compile(r"\[(\d+)\]")
 
 
@@ -60,14 +60,18 @@ def _clean_content(src, marker=" "):
     return source_guard.withhold_flagged(src["content"], source_guard.findings_of(src["content"]), marker)[0]
 
 
-def generate(cfg, question, sources, lang):
-    """Rules in the system message; sources and question in the user message
-    (small local models follow that layout best). The sources go fenced, with
-    a fresh nonce per call, and without their flagged sentences ([…])."""
+def generate(cfg, question, sources, lang, prompt=None):
+    """Rules in the system message (`prompt`, the Production answer prompt;
+    None: the shipped one); sources and question in the user message (small
+    local models follow that layout best). The sources go fenced, with a
+    fresh nonce per call, and without their flagged sentences ([…])."""
     nonce = secrets.token_hex(8)
     shown = [dict(src, content=_clean_content(src, marker="[…]")) for src in sources]
-    system = _PROMPT.format(language_name="Spanish" if lang == "es" else "English", refusal=REFUSAL[lang],
-                            nonce=nonce)
+    try:
+        system = (prompt or PROMPT_TEMPLATE).format(language_name="Spanish" if lang == "es" else "English",
+                                                    refusal=REFUSAL[lang], nonce=nonce)
+    except (KeyError, IndexError, ValueError) as exc:  # an owner's template with stray braces
+        raise llm.LLMError(f"the answer prompt is not a valid template ({type(exc).__name__}: {exc})") from None
     label = "Fuentes" if lang == "es" else "Sources"
     ask = "Pregunta" if lang == "es" else "Question"
     messages = [{"role": "system", "content": system},
@@ -131,7 +135,7 @@ def clean_citations(text, n_sources):
     return _CITATION.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= n_sources else "", text).strip()
 
 
-def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=()):
+def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=(), prompt=None):
     """Returns dict(answer, supported, language, model, error, timings_ms,
     llm_tokens when an LLM replied (tokens in, out, how they were counted),
     refusal_reason when it refuses, and guardrail when a guardrail acted:
@@ -164,7 +168,7 @@ def compose(question, sources, embed, cfg, max_sources=5, unknown_terms=()):
     if cfg is not None and cfg.configured:
         t = time.perf_counter()
         try:
-            text, result["llm_tokens"] = generate(cfg, question, sources, lang)
+            text, result["llm_tokens"] = generate(cfg, question, sources, lang, prompt)
             if REFUSAL[lang].rstrip(".") in text:
                 result["supported"] = False
                 result["answer"] = REFUSAL[lang]

@@ -50,6 +50,12 @@ def _ms_since(t):
     return round((time.perf_counter() - t) * 1000, 2)
 
 
+def production_prompt(plpy):
+    """The answer prompt in Production (rag.transition_stage): its name and
+    template, both None when none is (the shipped one is used)."""
+    return run(plpy, "SELECT * FROM rag._production_prompt()")[0]
+
+
 def add_evidence(plpy, sources, model_name, vector):
     """Each source's place (source path or URI, section path, page) and the
     cosines of its sentences to the question, from the vectors stored at
@@ -155,7 +161,8 @@ def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank,
     unknown = run(plpy, "SELECT rag._unknown_terms($1, $2, $3) AS terms", ["text", "text", "text"],
                   [asked, compose_answer.answer_language(asked), tenant])[0]["terms"]
     timings["evidence_ms"] += round((time.perf_counter() - t) * 1000, 2)
-    result = compose_answer.compose(asked, sources, embed_fn, cfg, max_sources, unknown)
+    prompt = production_prompt(plpy)["template"] if cfg.configured else None
+    result = compose_answer.compose(asked, sources, embed_fn, cfg, max_sources, unknown, prompt)
     if result.get("guardrail"):
         screen["answer"] = result["guardrail"]
     model_desc = result["model"] if result["model"] == "extractive" else cfg.describe()

@@ -36,8 +36,13 @@ def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cas
     row = model_row(plpy, model_name)
     cfg = llm_config(plpy)
     use_llm = bool(generate and cfg.configured)
-    config = _run_config(row, cfg, mode, k, rerank, reranker, generate, use_llm, vector_weight, text_weight,
-                         sources)
+    # The reranker by name, the default one resolved: a run is evidence for
+    # the promotion gate of the reranker it names.
+    named = reranker or (run(plpy, "SELECT name FROM rag.rerankers WHERE is_default")[0]["name"] if rerank else None)
+    config = _run_config(row, cfg, mode, k, rerank, named, generate, use_llm, vector_weight, text_weight, sources)
+    if use_llm:  # the answers come from the Production prompt: the run is that prompt's evidence
+        config["answer_prompt"] = run(plpy, "SELECT coalesce((SELECT name FROM rag._production_prompt()), $1) AS n",
+                                      ["text"], [compose_answer.PROMPT_VERSION])[0]["n"]
     run_id = run(plpy, "INSERT INTO rag.eval_runs (set_id, label, config) VALUES ($1, $2, $3) RETURNING id",
                  ["int", "text", "jsonb"], [set_id, label, json.dumps(config)])[0]["id"]
     cases = run(plpy, "SELECT * FROM rag.eval_cases WHERE set_id = $1 ORDER BY id LIMIT $2", ["int", "int"],
@@ -67,7 +72,7 @@ def _run_config(row, cfg, mode, k, rerank, reranker, generate, use_llm, vector_w
     return {"mode": mode, "k": k, "embedding_model": row["name"], "embedding_version": row["version"],
             "vector_weight": vector_weight, "text_weight": text_weight,
             "fusion": "convex", "rrf_k": 60,  # rag.search's defaults; evaluation runs do not change them
-            "rerank": bool(rerank or reranker), "reranker": reranker or ("default" if rerank else None),
+            "rerank": bool(rerank or reranker), "reranker": reranker,
             "generator": (cfg.describe() if use_llm else "extractive") if generate else None,
             "sources": sources, "judge": judge if generate else None, "code_version": __version__}
 

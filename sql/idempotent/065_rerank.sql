@@ -22,8 +22,9 @@ BEGIN
     ON CONFLICT ON CONSTRAINT rerankers_pkey DO UPDATE
        SET provider = excluded.provider, model_ref = excluded.model_ref, options = excluded.options;
     IF make_default THEN
-        UPDATE rag.rerankers r SET is_default = (r.name = register_reranker.name)
-         WHERE r.is_default OR r.name = register_reranker.name;
+        -- Two statements: the "one default" index is checked row by row.
+        UPDATE rag.rerankers r SET is_default = false WHERE r.is_default AND r.name <> register_reranker.name;
+        UPDATE rag.rerankers r SET is_default = true WHERE r.name = register_reranker.name;
     END IF;
 END;
 $$;

@@ -51,8 +51,14 @@ $py$;
 
 -- One row per run: retrieval metrics over all cases; answer metrics over
 -- the cases that produced an answer; hallucination rate over the answers
--- that were not refusals (at least one unsupported statement).
+-- that were not refusals (at least one unsupported statement); refusal
+-- precision, recall and F1 over the answered cases, where a case whose
+-- metadata says {"answerable": false} should be refused (NULL: the set has
+-- no such case).
 CREATE OR REPLACE VIEW rag.eval_run_metrics WITH (security_invoker = true) AS
+SELECT m.*, 2 * m.refusal_precision * m.refusal_recall / nullif(m.refusal_precision + m.refusal_recall, 0)
+           AS refusal_f1
+FROM (
 SELECT r.id AS run_id, s.name AS set_name, r.label, r.started_at, r.finished_at, r.status,
        r.config ->> 'mode' AS mode, (r.config ->> 'rerank')::boolean AS rerank,
        r.config ->> 'embedding_model' AS embedding_model, r.config ->> 'generator' AS generator,
@@ -73,11 +79,17 @@ SELECT r.id AS run_id, s.name AS set_name, r.label, r.started_at, r.finished_at,
        avg((x.faithfulness < 1)::int) FILTER (WHERE x.supported AND x.faithfulness IS NOT NULL) AS hallucination_rate,
        avg((NOT x.supported)::int) AS refusal_rate,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY x.retrieval_ms) AS retrieval_p50_ms,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.answer_ms) AS answer_p50_ms
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY x.answer_ms) AS answer_p50_ms,
+       (count(*) FILTER (WHERE NOT x.supported AND c.metadata ->> 'answerable' = 'false'))::float8
+           / nullif(count(*) FILTER (WHERE NOT x.supported), 0) AS refusal_precision,
+       (count(*) FILTER (WHERE NOT x.supported AND c.metadata ->> 'answerable' = 'false'))::float8
+           / nullif(count(*) FILTER (WHERE x.supported IS NOT NULL AND c.metadata ->> 'answerable' = 'false'), 0)
+           AS refusal_recall
 FROM rag.eval_runs r
 JOIN rag.eval_sets s ON s.id = r.set_id
 LEFT JOIN rag.eval_results x ON x.run_id = r.id
-GROUP BY r.id, s.name;
+LEFT JOIN rag.eval_cases c ON c.id = x.case_id
+GROUP BY r.id, s.name) m;
 
 -- The same figures over time, per set and configuration.
 CREATE OR REPLACE VIEW rag.eval_trend WITH (security_invoker = true) AS

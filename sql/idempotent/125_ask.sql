@@ -124,7 +124,7 @@ BEGIN
             USING ERRCODE = '22023', HINT = 'ask with the key sentence, not the whole text';
     END IF;
     reference_date := coalesce(reference_date, current_date);
-    SELECT * INTO p FROM rag._parse_intent_checked(question, reference_date, v_session) x;
+    SELECT * INTO p FROM rag._parse_intent_checked(question, reference_date, v_session, rag._production_parser()) x;
     -- Stages: the parse (rules, the LLM when one is asked, validation and
     -- the reply's template: one crossing), then whatever the path runs.
     v_timings := jsonb_build_object('parse_ms', rag._ms_since(v_t0));

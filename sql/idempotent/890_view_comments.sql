@@ -68,6 +68,9 @@ COMMENT ON COLUMN rag.eval_run_metrics.hallucination_rate IS 'Share of non-refus
 COMMENT ON COLUMN rag.eval_run_metrics.refusal_rate IS 'Share of answers refused';
 COMMENT ON COLUMN rag.eval_run_metrics.retrieval_p50_ms IS 'Median milliseconds of rag.search per case';
 COMMENT ON COLUMN rag.eval_run_metrics.answer_p50_ms IS 'Median milliseconds of rag.answer per case';
+COMMENT ON COLUMN rag.eval_run_metrics.refusal_precision IS 'Refusals of cases marked {"answerable": false} / refusals';
+COMMENT ON COLUMN rag.eval_run_metrics.refusal_recall IS 'Refused cases marked {"answerable": false} / such cases answered or refused';
+COMMENT ON COLUMN rag.eval_run_metrics.refusal_f1 IS 'Harmonic mean of refusal precision and recall; NULL: no unanswerable case';
 
 COMMENT ON VIEW rag.eval_trend IS 'Finished evaluation runs over time, per set and configuration, with changes';
 COMMENT ON COLUMN rag.eval_trend.set_name IS 'Evaluation set';

@@ -120,3 +120,23 @@ REVOKE EXECUTE ON FUNCTION rag._store_document(text, text, jsonb, text, text, te
        rag._promote_versions(bigint[], boolean), rag._delete_source(text, text) FROM PUBLIC;
 REVOKE ALL ON rag.vectorizers FROM PUBLIC;
 GRANT SELECT ON rag.pending_versions TO rag_user;
+
+-- Stages and the promotion gate (105_stages.sql): rag_promoter (ML
+-- engineers) moves artefacts through the gate; forcing it is checked inside
+-- for an owner. Everyone reads stages, history and gates; owners write the
+-- gates and the prompts.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_promoter') THEN
+        CREATE ROLE rag_promoter NOLOGIN;
+    END IF;
+END $$;
+GRANT USAGE ON SCHEMA rag TO rag_promoter;
+REVOKE ALL ON rag.artefact_stages, rag.stage_history, rag.promotion_gates, rag.answer_prompts FROM PUBLIC;
+GRANT SELECT ON rag.artefact_stages, rag.stage_history, rag.promotion_gates, rag.answer_prompts,
+                rag.artefact_stages_current TO rag_user, rag_promoter;
+GRANT SELECT ON rag.embedding_models, rag.rerankers, rag.eval_runs, rag.eval_sets, rag.eval_results,
+                rag.eval_cases, rag.eval_run_metrics, rag.intent_eval_runs TO rag_promoter;
+REVOKE EXECUTE ON FUNCTION rag.transition_stage(text, text, text, boolean, boolean, text),
+       rag._record_stage(text, text, text, text, boolean, text, jsonb) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rag.transition_stage(text, text, text, boolean, boolean, text) TO rag_promoter;
