@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench cron llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | cron | llm | llm-stop"
 
 setup: system venv
 
@@ -108,6 +108,10 @@ bench: migrate
 
 # Optional local LLM (OpenAI-compatible, loopback): builds llama-cpp-python and
 # assembles the GGUF once (several minutes), then starts the server.
+# The drift snapshot and the nightly golden-set evaluation, with pg_cron.
+cron: migrate
+	$(PY) -m ragsql cron install
+
 llm:
 	bash scripts/llm.sh start
 

@@ -10,6 +10,8 @@ in the venv; `python -m ragsql` from the checkout works too).
   ragsql search "query" [-k 10]                        rag.search from the shell
   ragsql demo [PATH]                                   install the demo sales domain, load the samples,
                                                        answer questions
+  ragsql cron install|remove|status                    the scheduled drift snapshot and nightly
+                                                       evaluation (pg_cron)
 
 DATABASE_URL names the database. A document's source is its file's
 absolute path: loading the same file from another directory is the same
@@ -25,7 +27,7 @@ from pathlib import Path
 
 import psycopg
 
-from . import ROOT, db, readers, sqlfiles
+from . import ROOT, database_url, db, readers, sqlfiles
 
 DEMO_QUESTIONS = [
     "¿Qué política de devoluciones aplica a mayoristas?",
@@ -200,6 +202,11 @@ def cmd_search(args, conn=None):
     return 0
 
 
+def cmd_cron(args):
+    from . import cron
+    return cron.main(args, database_url())
+
+
 def cmd_demo(args):
     conn = db.connect()
     print("== installing the demo sales domain (schema ventas and its intent functions)")
@@ -272,12 +279,16 @@ def main(argv=None):
     s.add_argument("-k", type=int, default=10)
     s.add_argument("--tenant")
     s.add_argument("--mode", default="hybrid", choices=["hybrid", "vector", "text"])
+    s = sub.add_parser("cron", help="schedule the drift snapshot and the nightly evaluation with pg_cron")
+    s.add_argument("action", choices=["install", "remove", "status"])
+    s.add_argument("--drift", help="cron schedule of the drift snapshot (default: daily 02:15)")
+    s.add_argument("--evaluation", help="cron schedule of the golden-set evaluation (default: daily 03:30)")
     s = sub.add_parser("demo", help="load the sample corpus and answer sample questions")
     s.add_argument("path", nargs="?", default=str(ROOT / "samples"))
     args = p.parse_args(argv)
     try:
         return {"ingest": cmd_ingest, "sync": cmd_sync, "ask": cmd_ask, "search": cmd_search,
-                "demo": cmd_demo}[args.cmd](args)
+                "demo": cmd_demo, "cron": cmd_cron}[args.cmd](args)
     except (psycopg.Error, FileNotFoundError) as exc:
         print(f"error: {exc}".rstrip(), file=sys.stderr)
         return 2

@@ -32,6 +32,10 @@ CREATE POLICY tenant_isolation ON rag.eval_cases USING (tenant = ANY (rag.visibl
 DROP POLICY IF EXISTS tenant_isolation ON rag.eval_results;
 CREATE POLICY tenant_isolation ON rag.eval_results
     USING (EXISTS (SELECT 1 FROM rag.eval_cases c WHERE c.id = case_id));
+DROP POLICY IF EXISTS tenant_isolation ON rag.drift_centroids;
+CREATE POLICY tenant_isolation ON rag.drift_centroids USING (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.drift_snapshots;
+CREATE POLICY tenant_isolation ON rag.drift_snapshots USING (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.tenant_policies;
 CREATE POLICY tenant_isolation ON rag.tenant_policies USING (tenant = ANY (rag.visible_tenants()));
 DROP POLICY IF EXISTS tenant_isolation ON rag.tenant_access;
@@ -140,3 +144,15 @@ GRANT SELECT ON rag.embedding_models, rag.rerankers, rag.eval_runs, rag.eval_set
 REVOKE EXECUTE ON FUNCTION rag.transition_stage(text, text, text, boolean, boolean, text),
        rag._record_stage(text, text, text, text, boolean, text, jsonb) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rag.transition_stage(text, text, text, boolean, boolean, text) TO rag_promoter;
+
+-- Drift and the scheduled jobs (140_drift.sql): owners (and the pg_cron job,
+-- which runs as one) fit centroids, take snapshots and run the golden sets;
+-- analysts read their tenants' snapshots, the monitor every tenant's figures.
+REVOKE ALL ON rag.golden_sets FROM PUBLIC;
+GRANT SELECT ON rag.golden_sets, rag.drift_snapshots, rag.drift_status TO rag_user;
+REVOKE EXECUTE ON FUNCTION rag.fit_drift_centroids(text, int),
+       rag._drift_snapshot(text, timestamptz, timestamptz, timestamptz, timestamptz),
+       rag.drift_snapshot(text, timestamptz, timestamptz, timestamptz, timestamptz), rag.drift_snapshot_all(),
+       rag.monitor_drift() FROM PUBLIC;
+REVOKE EXECUTE ON PROCEDURE rag.run_golden_evaluations() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rag.monitor_drift() TO rag_monitor;
