@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench cron llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench cron mlflow-venv feast-venv browser mlflow mlflow-sync mlflow-stop llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | cron | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | cron | mlflow | mlflow-sync | mlflow-stop | feast | llm | llm-stop"
 
 setup: system venv
 
@@ -63,10 +63,41 @@ dburl-tcp:
 dburl-jdbc:
 	@bash scripts/db.sh url-jdbc "$(DATABASE_URL)"
 
+# MLflow and Feast each get a venv of their own: their dependencies never
+# touch the venv the server embeds.
+mlflow-venv: $(STAMP)/mlflow-venv
+$(STAMP)/mlflow-venv: requirements-mlflow.txt $(STAMP)/system
+	test -x .venv-mlflow/bin/python || /usr/bin/python3 -m venv .venv-mlflow
+	.venv-mlflow/bin/python -m pip install -q --disable-pip-version-check -r requirements-mlflow.txt
+	@mkdir -p $(STAMP) && touch $@
+
+feast-venv: $(STAMP)/feast-venv
+$(STAMP)/feast-venv: requirements-feast.txt $(STAMP)/system
+	test -x .venv-feast/bin/python || /usr/bin/python3 -m venv .venv-feast
+	.venv-feast/bin/python -m pip install -q --disable-pip-version-check -r requirements-feast.txt
+	@mkdir -p $(STAMP) && touch $@
+
+browser: $(STAMP)/browser
+$(STAMP)/browser: scripts/install_browser.sh
+	bash scripts/install_browser.sh
+	@mkdir -p $(STAMP) && touch $@
+
+# MLflow's UI and tracking server on loopback (backend store: database
+# `mlflow` of this cluster; artifacts: .mlflow/), and a follower that
+# mirrors evaluation runs and stage transitions into it.
+mlflow: migrate mlflow-venv
+	bash scripts/mlflow.sh start
+
+mlflow-sync: migrate mlflow-venv
+	PYTHONPATH=. .venv-mlflow/bin/python -m ragsql.mlflow_sync --tracking-uri $$(bash scripts/mlflow.sh url)
+
+mlflow-stop:
+	bash scripts/mlflow.sh stop
+
 demo: migrate
 	$(PY) -m ragsql demo samples
 
-test: setup db
+test: setup db mlflow-venv feast-venv browser
 	$(PY) -m pytest -q tests
 
 eval-retrieval: migrate
@@ -119,4 +150,5 @@ llm-stop:
 	bash scripts/llm.sh stop
 
 clean: stop
-	rm -rf .pgdata .build $(VENV)
+	-bash scripts/mlflow.sh stop
+	rm -rf .pgdata .build $(VENV) .venv-mlflow .venv-feast .mlflow
