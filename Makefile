@@ -15,7 +15,7 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench cron mlflow-venv feast-venv browser mlflow mlflow-sync mlflow-stop llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench cron mlflow-venv feast-venv browser mlflow mlflow-sync mlflow-stop feast llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
@@ -93,6 +93,13 @@ mlflow-sync: migrate mlflow-venv
 
 mlflow-stop:
 	bash scripts/mlflow.sh stop
+
+# The sales domain's feature store (feature_store/) on this database: the
+# demo tables, feast apply, then materialize up to now (incremental).
+feast: migrate feast-venv
+	$(PY) -m ragsql.sqlfiles --demo
+	bash scripts/feast.sh apply
+	bash scripts/feast.sh materialize
 
 demo: migrate
 	$(PY) -m ragsql demo samples
