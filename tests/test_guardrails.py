@@ -225,6 +225,7 @@ def embed(texts, _is_query=None):
 class FakeConfig:
     configured = True
     model = "fake-model"
+    base_url = ""  # no server to count tokens with: the reply's usage or nothing
 
 
 PLANTED = [{"title": "Reintegros de la obra social",
