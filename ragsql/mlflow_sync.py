@@ -20,6 +20,7 @@ import sys
 import tempfile
 import time
 import warnings
+from decimal import Decimal
 from pathlib import Path
 
 # Fail fast when MLflow is down or slow: the row stays pending, the next
@@ -78,8 +79,9 @@ def _mirror_run(conn, client, database, run):
                                       "ragsql.set": run["set_name"]})
     rid = created.info.run_id
     params = [mlflow.entities.Param(k, v) for k, v in _params(run["config"]).items()]
+    # averages of integers come back as numeric (Decimal): metrics too
     values = [mlflow.entities.Metric(k, float(v), int(time.time() * 1000), 0) for k, v in metrics.items()
-              if isinstance(v, (int, float)) and not isinstance(v, bool) and k not in ("run_id",)]
+              if isinstance(v, (int, float, Decimal)) and not isinstance(v, bool) and k not in ("run_id",)]
     client.log_batch(rid, metrics=values, params=params)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "worst_cases.json"

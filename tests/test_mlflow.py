@@ -84,6 +84,7 @@ def test_an_evaluation_run_is_mirrored_once_with_params_metrics_and_worst_cases(
                           (evaluated["run_id"],)).fetchone()
     assert metrics["ndcg_at_10"] == pytest.approx(stored["ndcg_at_10"])
     assert metrics["faithfulness"] == pytest.approx(stored["faithfulness"])
+    assert {"recall_at_5", "mrr", "cases"} <= set(metrics)  # numeric averages too
     assert tags["ragsql.eval_run_id"] == str(evaluated["run_id"]) and run["info"]["status"] == "FINISHED"
     files = api(mlflow_server, "artifacts/list", run_id=row["mlflow_run_id"])["files"]
     assert [f["path"] for f in files] == ["worst_cases.json"]
