@@ -86,6 +86,7 @@ def test_a_worse_candidate_is_blocked_and_an_equal_one_promoted(conn, gated_set)
         transition(conn, "reranker", worse, "Production")
     msg = str(blocked.value)
     assert "ndcg_at_10" in msg and f"< production {production:.3f}"[:22] in msg and "tolerance 0.010" in msg
+    assert f"worse by {production - weak:.3f}" in msg
     assert "force => true" in blocked.value.diag.message_hint
     assert stage_of(conn, "reranker", worse) == "None"
     assert conn.execute("SELECT name FROM rag.rerankers WHERE is_default").fetchone()["name"] == "signals"

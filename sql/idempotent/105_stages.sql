@@ -92,10 +92,11 @@ BEGIN
         ELSIF (NOT v_lower_better AND c.value < p.value - g.tolerance)
               OR (v_lower_better AND c.value > p.value + g.tolerance) THEN
             passes := false;
-            why := format('%s %s %s production %s %s tolerance %s (run %s vs %s, set %s)', g.metric,
+            why := format('%s %s %s production %s %s tolerance %s: worse by %s (run %s vs %s, set %s)', g.metric,
                           round(c.value::numeric, 3), CASE WHEN v_lower_better THEN '>' ELSE '<' END,
                           round(p.value::numeric, 3), CASE WHEN v_lower_better THEN '+' ELSE '-' END,
-                          round(g.tolerance::numeric, 3), c.run_id, p.run_id, g.set_name);
+                          round(g.tolerance::numeric, 3), round(abs(c.value - p.value)::numeric, 3), c.run_id,
+                          p.run_id, g.set_name);
         ELSE
             passes := true;
             why := format('%s %s vs production %s', g.metric, round(c.value::numeric, 3), round(p.value::numeric, 3));
