@@ -44,9 +44,18 @@ DESTRUCTIVE = re.compile(
     r"|set|record|register)\b")
 
 # A Spanish (voseo) imperative opening the request, "Quitá …", "Corregí …",
-# asks to do something; unless it is a verb of reading, that is a change
-# (an unknown verb is refused rather than read: the safe side).
-_OPENING_IMPERATIVE = re.compile(r"^[^\w¿]*([a-zñ]{3,})([áéí])\b")
+# asks to do something. A verb of reading reads; any other verb whose object
+# is data ("Sacá las ventas …", "Subí el precio …") is a change, refused
+# rather than read (the safe side); any other verb acts on something no
+# function holds ("Llamá al gerente", "Escribí un poema"): out of scope.
+_OPENING_IMPERATIVE = re.compile(r"^[^\w¿]*([a-zñ]{3,})([áéí])\b(.*)$")
+# What a change acts on: the verb's object, after at most a few small words
+# ("Bajá a cero las ventas", "Descontá 5 unidades").
+_DATA_OBJECT = re.compile(r"^\W*(?:(?:a|al|en|de|del|cero|mas|menos|todo|toda|todos|todas|\d+)\s+){0,3}"
+                          r"(?:las?|los?|el|una?|unos|unas|esas?|esos?|estas?|estos?)?\s*"
+                          r"(ventas?|registros?|datos?|precios?|costos?|ganancias?|montos?|unidades|tablas?|"
+                          r"facturas?|importes?|cantidad(?:es)?|stock|tickets?|filas?|productos?|devolucion(?:es)?|"
+                          r"pedidos?|compras?|pagos?|cobros?|movimientos?|operacion(?:es)?|transaccion(?:es)?|total(?:es)?)\b")
 _READ_IMPERATIVES = ("mostr", "list", "calcul", "compar", "busc", "cont", "sum", "inform", "indic", "tra", "pas",
                      "mir", "fij", "dec", "averigu", "revis", "cheque", "consult", "analiz", "grafic", "resum",
                      "explic", "orden", "agrup", "filtr", "estim", "proyect", "verific", "control", "detall",
@@ -61,8 +70,17 @@ def asks_to_change(question, folded):
     ("Mostrame", "Decime"), so only the bare voseo form is looked at."""
     if DESTRUCTIVE.search(folded):
         return True
+    m = opening_imperative(question)
+    return bool(m) and bool(_DATA_OBJECT.match(fold(m.group(3))))
+
+
+def opening_imperative(question):
+    """The opening voseo imperative that is not a verb of reading (a match:
+    stem, accented vowel, the rest), or None."""
     m = _OPENING_IMPERATIVE.match(question.strip().lower())
-    return bool(m) and m.group(1) not in _NOT_IMPERATIVE and not m.group(1).startswith(_READ_IMPERATIVES)
+    if m and m.group(1) not in _NOT_IMPERATIVE and not m.group(1).startswith(_READ_IMPERATIVES):
+        return m
+    return None
 
 
 _NOT_A_NAME = {"sucursal", "sucursales", "branch", "branches", "store", "local", "tienda", "la", "el", "los", "las",

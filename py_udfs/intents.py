@@ -19,7 +19,8 @@ Everything a function needs to be parsed comes from its registry row.
 import re
 
 from . import intent_replies as replies
-from .intent_clarify import DESTRUCTIVE, asks_to_change, catalog_nouns, match_catalog, speaks_of_one, unknown_catalog_value
+from .intent_clarify import (DESTRUCTIVE, asks_to_change, catalog_nouns, match_catalog, opening_imperative,
+                             speaks_of_one, unknown_catalog_value)
 from .intent_dates import extract_limit, resolve_dates
 from .intent_validation import MAX_INTENT_CHARS, MAX_INTENT_DEPTH, json_depth
 from .textutil import fold
@@ -110,12 +111,27 @@ def _clarify(fn, params, unknown, ref_lang, catalogs, missing, base):
     return dict(base, funcion=fn["name"], parametros=params, resumen=text, aclaracion=ask)
 
 
+# When the question has no keyword of any function, only an example this
+# close chooses one: a question that merely names a branch ("¿A qué hora
+# abre la sucursal Palermo?") is as close as 0.87–0.91 to the sales examples.
+NO_KEYWORD_THRESHOLD = 0.92
+
+
+def _no_function(lang, base):
+    reason = "la pregunta no corresponde a ninguna función registrada" if lang == "es" \
+        else "the question matches no registered function"
+    return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason)
+
+
 def parse(question, ref, functions, catalogs, similarity, history=None, lang="es", threshold=0.86):
     """functions: registry rows (dicts; parameters parsed). catalogs: param ->
     allowed values. similarity(fn_name) -> max cosine of the question to the
     function's description/examples. history: last intents, newest first."""
     text = fold(question)
     destructive = asks_to_change(question, text)
+    if not destructive and opening_imperative(question):
+        # An action on something no function holds ("Llamá al gerente").
+        return _no_function(lang, {"confianza": 0.0, "parser": "rules"})
     # A request to change data is matched only to functions that change
     # data; a function that changes data only to such a request or to its
     # own keywords ("registrar una nota").
@@ -171,13 +187,12 @@ def parse(question, ref, functions, catalogs, similarity, history=None, lang="es
             return _clarify(fn, params, unknown, lang, catalogs, missing, base)
     # No call without evidence: keywords or a close example, and either the
     # required parameters or a very close example.
-    if best is None or (best[2] < threshold and (best[1] == 0 or not best[6])):
+    unnamed = all(r[1] == 0 for r in scored)  # not one function's keyword
+    if best is None or (unnamed and best[2] < NO_KEYWORD_THRESHOLD) or (best[2] < threshold and not best[6]):
         if destructive:
             reason = replies.destructive_refusal(lang)
             return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason, rechazo="destructiva")
-        reason = "la pregunta no corresponde a ninguna función registrada" if lang == "es" \
-            else "the question matches no registered function"
-        return dict(base, funcion=None, parametros={}, resumen=reason, razon=reason)
+        return _no_function(lang, base)
     score, kw, sim, fn, params, problems, fillable, unknown, required = best
     missing = [r for r in required if r not in params and r not in unknown]
     if unknown or (missing and not problems):

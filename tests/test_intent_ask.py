@@ -54,10 +54,6 @@ def test_the_new_phrasings_are_parsed_exactly(conn):
     assert new_phrasings_scores(conn)["exact"] >= 0.95
 
 
-# Measured below 0.95 over the whole set (held-out test 0.833): out-of-scope
-# imperatives refused as changes ("Llamá al gerente"), and out-of-scope
-# questions naming a branch. Strict: passing it means the figure moved.
-@pytest.mark.xfail(strict=True, reason="change-request and out-of-scope rejection is below its 0.95 target")
 def test_the_new_phrasings_reject_changes_and_out_of_scope(conn):
     assert new_phrasings_scores(conn)["rejection"] >= 0.95
 

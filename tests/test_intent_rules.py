@@ -135,9 +135,12 @@ PROFIT_YESTERDAY = {"funcion": "obtenerGananciaTotal", "parametros": {"fecha": "
                  id="fillable function wins a tie"),
     pytest.param("¿Cuánto ganamos ayer en Flores?", {"obtenerGananciaTotal": 0.7}, "obtenerGananciaTotal",
                  {"fecha": "2024-07-23", "sucursal": "Flores"}, id="optional slot"),
-    pytest.param("Abasto hoy", {"obtenerVentasSucursal": 0.9}, "obtenerVentasSucursal",
+    pytest.param("Abasto hoy", {"obtenerVentasSucursal": 0.93}, "obtenerVentasSucursal",
                  {"sucursal": "Abasto", "fechaInicio": "2024-07-24", "fechaFin": "2024-07-24"},
                  id="very close example without keywords"),
+    # no function's keyword: a branch name alone makes questions this close
+    pytest.param("¿A qué hora abre Abasto hoy?", {"obtenerVentasSucursal": 0.9}, None, {},
+                 id="close example without keywords is not enough"),
     pytest.param("Abasto hoy", {"obtenerVentasSucursal": 0.8}, None, {}, id="no keywords, not close enough"),
     pytest.param("ventas", {"obtenerVentasSucursal": 0.5}, None, {}, id="keyword but required slots missing"),
 ])
