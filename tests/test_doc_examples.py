@@ -1,4 +1,4 @@
-"""The README's sales examples return what the README says they return:
+"""The documented sales examples (docs/intents.md) return what the page says they return:
 each `SELECT rag_ask_text(...)` followed by `-- ` lines, and each
 `SELECT * FROM rag_ask_rows(...)` followed by `--  fila | ...` rows, run
 against the demo sales data (its rows are the same on every install)."""
@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-LINES = README.splitlines()
+PAGE = (Path(__file__).resolve().parent.parent / "docs" / "intents.md").read_text(encoding="utf-8")
+LINES = PAGE.splitlines()
 
 
 def _examples(pattern):
     """(statement, the comment lines right under it) for each statement
-    matching `pattern`, in the README's order."""
+    matching `pattern`, in the page's order."""
     out = []
     for i, line in enumerate(LINES):
         m = re.match(pattern, line.strip())
@@ -59,7 +59,7 @@ def test_a_text_example_prints_what_the_readme_shows(conn, statement, shown):
     if sentence:
         lines.append(" ".join(sentence))
     for line in filter(None, lines):
-        assert _norm(line) in got, f"{statement}: README shows {line!r}; got {got!r}"
+        assert _norm(line) in got, f"{statement}: the page shows {line!r}; got {got!r}"
 
 
 @pytest.mark.parametrize("statement,shown", ROWS_EXAMPLES, ids=[s for s, _ in ROWS_EXAMPLES])
@@ -72,4 +72,4 @@ def test_a_rows_example_returns_the_rows_the_readme_shows(conn, statement, shown
         for name, cell in zip(header, cells):
             if cell in ("...", "") or cell.startswith("{"):
                 continue
-            assert str(got[name]) == cell, f"{statement}: row {cells[0]} {name}: README {cell!r}, got {got[name]!r}"
+            assert str(got[name]) == cell, f"{statement}: row {cells[0]} {name}: the page {cell!r}, got {got[name]!r}"
