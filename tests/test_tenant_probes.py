@@ -126,7 +126,11 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
         columns = {r["rel"]: r["cols"] for r in owner.execute(
             "SELECT format('%I.%I', c.table_schema, c.table_name) AS rel, array_agg(c.column_name::text) AS cols"
             " FROM information_schema.columns c WHERE c.table_schema = 'rag' GROUP BY 1")}
+        monitors = [r["fn"] for r in owner.execute(  # every monitor_* function, those added later included
+            "SELECT format('rag.%I', proname) AS fn FROM pg_proc WHERE pronamespace = 'rag'::regnamespace"
+            " AND proname LIKE 'monitor\\_%' AND pronargs = pronargdefaults")]
     assert len(relations) >= 25
+    assert {"rag.monitor_answers", "rag.monitor_costs", "rag.monitor_stage_latency"} <= set(monitors)
 
     def check(category, rows):
         counts[category] += 1
@@ -204,9 +208,8 @@ def test_an_analyst_cannot_read_infer_or_change_another_tenants_data(db_url, wor
                  for name in (t["b"], "no_such_tenant_" + t["a"])]
         if modes[0] != modes[1]:
             leaks.append(("oracle: PII policy", modes))
-        for fn in ("rag.monitor_answers()", "rag.monitor_intents()", "rag.monitor_corpus()",
-                   "rag.monitor_answer_stats()", "rag.monitor_intent_stats()"):
-            blocked("function: monitoring", c, f"SELECT * FROM {fn}")
+        for fn in monitors:
+            blocked("function: monitoring", c, f"SELECT * FROM {fn}()")
         c.execute("SET rag.session_id = 'b-session'")  # B's conversation: A must not continue it
         check("function: rag.ask history", c.execute("SELECT rag.ask('¿y el proyecto?') AS a").fetchall())
         c.execute("RESET rag.session_id")
