@@ -157,9 +157,14 @@ def test_an_intent_call_logs_its_stages(conn):
     row = conn.execute("SELECT * FROM rag.intent_log WHERE id > %s ORDER BY id", (first,)).fetchone()
     assert row["path"] == "intent", row
     t = row["timings_ms"]
-    assert {"parse_ms", "execute_ms", "reply_ms", "total_ms"} <= set(t)
-    assert t["parse_ms"] + t["execute_ms"] + t["reply_ms"] <= t["total_ms"] + 0.05
+    assert {"parse_ms", "validate_ms", "execute_ms", "reply_ms", "total_ms"} <= set(t)
+    assert min(t.values()) >= 0 and t["validate_ms"] > 0
+    assert t["parse_ms"] + t["validate_ms"] + t["execute_ms"] + t["reply_ms"] <= t["total_ms"] + 0.05
     assert row["tokens_in"] is None  # the rules parsed it: no LLM
+    # a question that names no function is not validated: no validate stage
+    conn.execute("SELECT rag.ask('¿Qué es la política de devoluciones?')")
+    t = conn.execute("SELECT timings_ms FROM rag.intent_log WHERE id > %s ORDER BY id DESC", (first,)).fetchone()
+    assert "validate_ms" not in t["timings_ms"] and "parse_ms" in t["timings_ms"], t
     conn.execute("DELETE FROM rag.intent_log WHERE id > %s", (first,))
 
 

@@ -7,6 +7,7 @@ descriptions and examples are cached per backend and reloaded when
 rag.intent_registry_version changes (triggers bump it when the registry or
 a catalog table changes)."""
 import json
+import time
 from datetime import date
 
 from .. import guardrails, intent_replies, intent_validation, intents, llm
@@ -74,7 +75,19 @@ def _intent_language(intent):
     return answer_language(summary) if isinstance(summary, str) and summary.strip() else "en"
 
 
-def _parse(plpy, question, reference_date, session_id, parser, check, llm_question=None, llm_calls=None):
+def _timed_validate(plpy, registry, intent, language, timings):
+    """_validate, its milliseconds added to timings["validate_ms"] (rag.ask
+    logs validation apart from the parse it happens inside)."""
+    t0 = time.perf_counter()
+    try:
+        return _validate(plpy, registry, intent, language)
+    finally:
+        if timings is not None:
+            timings["validate_ms"] = round(timings.get("validate_ms", 0) + (time.perf_counter() - t0) * 1000, 2)
+
+
+def _parse(plpy, question, reference_date, session_id, parser, check, llm_question=None, llm_calls=None,
+           timings=None):
     """(intent, validation errors) for a question; errors are only computed
     with `check` (an LLM intent is always validated: it stands only if valid).
     An LLM is sent `llm_question` when given (the question with its PII masked)."""
@@ -111,7 +124,7 @@ def _parse(plpy, question, reference_date, session_id, parser, check, llm_questi
         try:
             reply = llm.chat(cfg, messages, max_tokens=200, json_mode=True)
             got = intents.parse_llm_reply(reply)
-            errors = [] if got.get("funcion") is None else _validate(plpy, registry, got, language)
+            errors = [] if got.get("funcion") is None else _timed_validate(plpy, registry, got, language, timings)
             if not errors:
                 # Only the rules ask back or refuse: a model's text is not shown as either.
                 for key in ("aclaracion", "rechazo"):
@@ -125,7 +138,8 @@ def _parse(plpy, question, reference_date, session_id, parser, check, llm_questi
             if llm_calls is not None:  # what the call cost, for the intent log
                 llm_calls.append(llm.call_record(cfg, reply and llm.tokens_used(cfg, messages, reply)))
         out["parser"] = "rules+embedding (llm fallback)"
-    return out, (_validate(plpy, registry, out, language) if check and out["funcion"] is not None else [])
+    return out, (_timed_validate(plpy, registry, out, language, timings) if check and out["funcion"] is not None
+                 else [])
 
 
 def parse_intent(plpy, question, reference_date, session_id, parser):
@@ -145,9 +159,9 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
     if run(plpy, "SELECT rag._pii_mode(NULL) AS mode")[0]["mode"] != "off":
         masked = mask_pii(plpy, question, None)
         screen["pii_masked"] = True
-    llm_calls = []
+    llm_calls, timings = [], {}
     intent, errors = _parse(plpy, question, reference_date, session_id, parser, check=True, llm_question=masked,
-                            llm_calls=llm_calls)
+                            llm_calls=llm_calls, timings=timings)
     language = intent_replies.question_language(question)
     name = intent.get("funcion")
     fn = _registry["functions"].get(name) if isinstance(name, str) else None
@@ -162,7 +176,7 @@ def parse_intent_checked(plpy, question, reference_date, session_id, parser):
     return {"intent": json.dumps(intent, ensure_ascii=False), "errors": errors,
             "logged_question": masked or question, "guardrails": json.dumps(screen),
             "language": language, "reply_template": template, "reply_format": json.dumps(fmt, ensure_ascii=False),
-            "llm": json.dumps(llm_calls[0]) if llm_calls else None}
+            "llm": json.dumps(llm_calls[0]) if llm_calls else None, "timings": json.dumps(timings)}
 
 
 def warm_up(plpy):

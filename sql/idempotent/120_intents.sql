@@ -43,14 +43,15 @@ $py$;
 -- policy) and what the guardrails found in it.
 -- Also the language to answer in, and for an intent that can run the
 -- sentence of its reply (its dates written out, the result left for
--- rag._fill_reply) and how to show the result.
+-- rag._fill_reply) and how to show the result, and the milliseconds spent
+-- validating (timings: rag.ask logs them apart from the parse).
 DROP FUNCTION IF EXISTS rag._parse_intent_checked(text, date, text, text);
 CREATE OR REPLACE FUNCTION rag._parse_intent_checked(question text, reference_date date, session_id text,
                                                      parser text DEFAULT 'auto',
                                                      OUT intent jsonb, OUT errors text[],
                                                      OUT logged_question text, OUT guardrails jsonb,
                                                      OUT language text, OUT reply_template text,
-                                                     OUT reply_format jsonb, OUT llm jsonb)
+                                                     OUT reply_format jsonb, OUT llm jsonb, OUT timings jsonb)
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$

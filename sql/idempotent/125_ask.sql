@@ -125,9 +125,13 @@ BEGIN
     END IF;
     reference_date := coalesce(reference_date, current_date);
     SELECT * INTO p FROM rag._parse_intent_checked(question, reference_date, v_session, rag._production_parser()) x;
-    -- Stages: the parse (rules, the LLM when one is asked, validation and
-    -- the reply's template: one crossing), then whatever the path runs.
-    v_timings := jsonb_build_object('parse_ms', rag._ms_since(v_t0));
+    -- Stages: the parse (rules, the LLM when one is asked and the reply's
+    -- template) and the validation of the intent(s) it produced share one
+    -- crossing into Python, which times validation apart; then whatever the
+    -- path runs.
+    v_timings := coalesce(p.timings, '{}');
+    v_timings := v_timings || jsonb_build_object(
+        'parse_ms', round((rag._ms_since(v_t0) - coalesce((v_timings ->> 'validate_ms')::float8, 0))::numeric, 2));
     v_t := clock_timestamp();
     v_out := jsonb_build_object('idioma', p.language, 'intent', p.intent);
     IF p.intent ? 'rechazo' THEN

@@ -125,7 +125,7 @@ COMMENT ON COLUMN rag.stage_latency.kind IS '''answer'' (rag.answer_log) or ''in
 COMMENT ON COLUMN rag.stage_latency.day IS 'Day (start, server time zone)';
 COMMENT ON COLUMN rag.stage_latency.tenant IS 'Tenant of the questions; NULL: none recorded or every visible tenant';
 COMMENT ON COLUMN rag.stage_latency.model IS 'Generator (answers) or parser (intent calls)';
-COMMENT ON COLUMN rag.stage_latency.stage IS 'embed, vector, text, fusion, rerank, evidence, support, generation, extractive, retrieval and total (answers); parse, answer, execute, reply and total (intent calls)';
+COMMENT ON COLUMN rag.stage_latency.stage IS 'embed, vector, text, fusion, rerank, evidence, support, generation, extractive, retrieval and total (answers); parse, validate, answer, execute, reply and total (intent calls)';
 COMMENT ON COLUMN rag.stage_latency.calls IS 'Calls in which the stage ran';
 COMMENT ON COLUMN rag.stage_latency.p50_ms IS 'Median milliseconds';
 COMMENT ON COLUMN rag.stage_latency.p95_ms IS '95th percentile of milliseconds';
