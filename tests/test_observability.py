@@ -109,6 +109,19 @@ def test_without_usage_the_models_tokenizer_counts_and_without_either_nothing_is
     assert unpriced is None
 
 
+def test_an_llm_answer_the_guardrails_discard_is_a_fallback_but_not_an_error(conn, doc):
+    with loopback_chat(conn, "obs_discard") as server:
+        server.reply = "Las jirafas de Marte votan los martes en Saturno [1]."
+        row = conn.execute("SELECT * FROM rag.answer_log WHERE id = %s", (ask(conn, doc)["answer_id"],)).fetchone()
+    assert (row["model"], row["error"], row["supported"]) == ("extractive", None, True)
+    assert "do not support" in row["guardrails"]["answer"]  # every statement it wrote was dropped
+    stats = conn.execute("SELECT * FROM rag.answer_stats WHERE tenant = %s", (doc,)).fetchone()
+    assert (stats["answers"], stats["errors"], stats["fallbacks"], stats["fallback_rate"]) == (1, 0, 1, 1.0)
+    ask(conn, doc)  # no LLM asked: extractive by choice, not a fallback
+    stats = conn.execute("SELECT * FROM rag.answer_stats WHERE tenant = %s", (doc,)).fetchone()
+    assert (stats["answers"], stats["fallbacks"]) == (2, 1)
+
+
 def test_cost_daily_counts_every_question_and_the_calls_left_unpriced(conn, doc, prices):
     conn.execute("INSERT INTO rag.llm_prices (provider, model, input_per_1k, output_per_1k, valid_from)"
                  " VALUES ('127.0.0.1', %s, 1.0, 2.0, now() - interval '1 hour')", (prices,))
