@@ -41,8 +41,7 @@ def snapshot(plpy, tenant, reference_from, reference_to, recent_from, recent_to)
         plpy.error(f"tenant {tenant!r} has no centroids for the active model", sqlstate="55000",
                    hint=f"SELECT rag.fit_drift_centroids({tenant!r})")
     asked = run(plpy, "SELECT question, coalesce(NOT supported, true) AS refused,"
-                      " rag.answer_fell_back(supported, model, error, timings_ms) AS fell_back,"
-                      " asked_at >= $4 AS recent FROM rag.answer_log WHERE tenant = $1"
+                      " fell_back, asked_at >= $4 AS recent FROM rag.answers WHERE tenant = $1"
                       " AND ((asked_at >= $2 AND asked_at < $3) OR (asked_at >= $4 AND asked_at < $5))",
                 ["text", "timestamptz", "timestamptz", "timestamptz", "timestamptz"],
                 [tenant, reference_from, reference_to, recent_from, recent_to])

@@ -204,7 +204,14 @@ SELECT l.id, l.asked_at, l.asked_by, l.tenant, l.question, l.answer, l.supported
        (l.timings_ms ->> 'text_ms')::float8 AS text_ms,
        (l.timings_ms ->> 'fusion_ms')::float8 AS fusion_ms,
        (l.timings_ms ->> 'rerank_ms')::float8 AS rerank_ms,
-       l.llm_provider, l.llm_model, l.tokens_in, l.tokens_out, l.tokens_counted_by
+       l.llm_provider, l.llm_model, l.tokens_in, l.tokens_out, l.tokens_counted_by,
+       -- A fallback: an LLM was asked (generation ran) but the extractive
+       -- generator answered, because the LLM failed (an error) or the
+       -- guardrails discarded all it wrote (no error). The one definition,
+       -- for rag.answer_stats and the drift signal; a view column, not a
+       -- function, so it inlines into their aggregates.
+       coalesce(l.supported, false) AND l.model = 'extractive'
+           AND (l.error IS NOT NULL OR l.timings_ms ? 'generation_ms') AS fell_back
 FROM rag.answer_log l;
 
 CREATE OR REPLACE VIEW rag.answer_latency WITH (security_invoker = true) AS
@@ -238,6 +245,7 @@ COMMENT ON COLUMN rag.answers.vector_ms IS 'Milliseconds in the vector leg of th
 COMMENT ON COLUMN rag.answers.text_ms IS 'Milliseconds in the full-text leg of the search; NULL when it did not run';
 COMMENT ON COLUMN rag.answers.fusion_ms IS 'The rest of the search: fusing the legs and fetching the chunks';
 COMMENT ON COLUMN rag.answers.rerank_ms IS 'Milliseconds in the reranker; NULL when none ran';
+COMMENT ON COLUMN rag.answers.fell_back IS 'The extractive generator answered although an LLM was asked: it failed or the guardrails discarded all it wrote';
 COMMENT ON COLUMN rag.answers.llm_provider IS 'Host of the LLM endpoint called (rag.llm_prices.provider); NULL: none';
 COMMENT ON COLUMN rag.answers.llm_model IS 'Model the LLM endpoint was asked for; NULL: none called';
 COMMENT ON COLUMN rag.answers.tokens_in IS 'Prompt tokens of the LLM call; NULL when none or uncounted';

@@ -54,16 +54,6 @@ $$;
 -- an analyst, their own calls; a DBA, everyone's). A NULL tenant or function
 -- is a group of its own: a question asked across every visible tenant, an
 -- intent call with no tenant recorded, a question no function matched.
--- An answer fell back when an LLM was asked (generation ran) but the
--- extractive generator answered: the LLM failed (an error), or the
--- guardrails discarded everything it wrote (no error: answer_log.guardrails
--- says why). The one definition, for rag.answer_stats and the drift signal.
-CREATE OR REPLACE FUNCTION rag.answer_fell_back(supported boolean, model text, error text, timings_ms jsonb)
-RETURNS boolean
-LANGUAGE sql IMMUTABLE PARALLEL SAFE
-SET search_path = pg_catalog, pg_temp
-AS $$ SELECT coalesce(supported, false) AND model = 'extractive' AND (error IS NOT NULL OR timings_ms ? 'generation_ms') $$;
-
 -- Answers per day × tenant × generator ('extractive' includes the fallbacks).
 CREATE OR REPLACE VIEW rag.answer_stats WITH (security_invoker = true) AS
 SELECT date_trunc('day', l.asked_at) AS day, l.tenant, l.model,
@@ -71,15 +61,15 @@ SELECT date_trunc('day', l.asked_at) AS day, l.tenant, l.model,
        count(*) FILTER (WHERE l.supported) AS answered,
        count(*) FILTER (WHERE NOT coalesce(l.supported, false)) AS refused,
        count(*) FILTER (WHERE l.error IS NOT NULL) AS errors,
-       count(*) FILTER (WHERE rag.answer_fell_back(l.supported, l.model, l.error, l.timings_ms)) AS fallbacks,
+       count(*) FILTER (WHERE l.fell_back) AS fallbacks,
        avg(coalesce(l.supported, false)::int)::float8 AS answered_rate,
        avg((NOT coalesce(l.supported, false))::int)::float8 AS refused_rate,
        avg((l.error IS NOT NULL)::int)::float8 AS error_rate,
-       avg(rag.answer_fell_back(l.supported, l.model, l.error, l.timings_ms)::int)::float8 AS fallback_rate,
-       percentile_cont(0.5) WITHIN GROUP (ORDER BY (l.timings_ms ->> 'total_ms')::float8) AS p50_ms,
-       percentile_cont(0.95) WITHIN GROUP (ORDER BY (l.timings_ms ->> 'total_ms')::float8) AS p95_ms,
-       percentile_cont(0.99) WITHIN GROUP (ORDER BY (l.timings_ms ->> 'total_ms')::float8) AS p99_ms
-  FROM rag.answer_log l
+       avg(l.fell_back::int)::float8 AS fallback_rate,
+       percentile_cont(0.5) WITHIN GROUP (ORDER BY l.total_ms) AS p50_ms,
+       percentile_cont(0.95) WITHIN GROUP (ORDER BY l.total_ms) AS p95_ms,
+       percentile_cont(0.99) WITHIN GROUP (ORDER BY l.total_ms) AS p99_ms
+  FROM rag.answers l
  GROUP BY 1, 2, 3;
 
 -- Intent calls (rag.ask) per day × tenant × function.
@@ -135,7 +125,7 @@ COMMENT ON COLUMN rag.answer_stats.answers IS 'Answers logged';
 COMMENT ON COLUMN rag.answer_stats.answered IS 'Answers the sources supported';
 COMMENT ON COLUMN rag.answer_stats.refused IS 'Refusals (no information, no documents the caller can see)';
 COMMENT ON COLUMN rag.answer_stats.errors IS 'Answers whose LLM failed, timed out or was unreachable';
-COMMENT ON COLUMN rag.answer_stats.fallbacks IS 'Answers the extractive generator gave although an LLM was asked: it failed, or the guardrails discarded all it wrote (rag.answer_fell_back)';
+COMMENT ON COLUMN rag.answer_stats.fallbacks IS 'Answers the extractive generator gave although an LLM was asked: it failed, or the guardrails discarded all it wrote (rag.answers.fell_back)';
 COMMENT ON COLUMN rag.answer_stats.answered_rate IS 'answered / answers';
 COMMENT ON COLUMN rag.answer_stats.refused_rate IS 'refused / answers';
 COMMENT ON COLUMN rag.answer_stats.error_rate IS 'errors / answers';
