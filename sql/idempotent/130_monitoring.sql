@@ -71,6 +71,8 @@ SELECT date_trunc('day', l.asked_at) AS day, l.tenant, l.model,
        percentile_cont(0.99) WITHIN GROUP (ORDER BY l.total_ms) AS p99_ms
   FROM rag.answers l
  GROUP BY 1, 2, 3;
+-- The fallback was briefly a function; the view above no longer needs it.
+DROP FUNCTION IF EXISTS rag.answer_fell_back(boolean, text, text, jsonb);
 
 -- Intent calls (rag.ask) per day × tenant × function.
 CREATE OR REPLACE VIEW rag.intent_stats WITH (security_invoker = true) AS
