@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal bench cron mlflow-venv feast-venv browser mlflow mlflow-sync mlflow-stop feast llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal eval-graph bench cron mlflow-venv feast-venv browser mlflow mlflow-sync mlflow-stop feast llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | bench | cron | mlflow | mlflow-sync | mlflow-stop | feast | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | eval-graph | bench | cron | mlflow | mlflow-sync | mlflow-stop | feast | llm | llm-stop"
 
 setup: system venv
 
@@ -117,6 +117,11 @@ eval-retrieval: migrate
 eval: migrate
 	$(PY) -m ragsql.eval --data $(SHARED)/data/xquad
 	$(PY) -m ragsql.eval_real --split all $$(bash scripts/llm.sh status | grep -q running && echo --llm)
+
+# GraphRAG against plain hybrid search on bridge questions (two facts in two
+# documents) over a generated corpus of its own (ragsql/graph_corpus.py).
+eval-graph: migrate
+	$(PY) -m ragsql.eval_graph --split all
 
 # Refusal on near-topic questions (XQuAD with one paragraph per article
 # withheld): the held-out test split, through rag.answer.

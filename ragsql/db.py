@@ -82,6 +82,7 @@ def drain_queue(conn, batch_size=32, model=None, progress=True, desc="embedding"
             bar.close()
     if errors:
         raise errors[0]
+    drain_graph_queue(conn, progress)
     conn.execute("SELECT rag.promote_versions()")
     conn.execute("SELECT rag.refresh_text_stats()")
     failed = conn.execute("SELECT coalesce(sum(failed), 0), max(last_error) FROM rag.embedding_queue_status").fetchone()
@@ -89,6 +90,27 @@ def drain_queue(conn, batch_size=32, model=None, progress=True, desc="embedding"
         print(f"warning: {failed[0]} chunks could not be embedded: {failed[1]}"
               " (their documents' earlier versions stay searchable: see rag.pending_versions)")
     return sum(counts)
+
+
+def drain_graph_queue(conn, progress=True):
+    """Extract the entities of the chunks queued for the graph (tenants with
+    rag.enable_graph), one short transaction per batch, after the vectors:
+    search does not wait for it. Returns the number of chunks extracted."""
+    total = conn.execute("SELECT coalesce(sum(queued), 0)::bigint FROM rag.graph_queue_status").fetchone()[0]
+    if not total:
+        return 0
+    bar = None
+    if progress:
+        from tqdm import tqdm
+        bar = tqdm(total=total, desc="graph", unit="chunk")
+    done = 0
+    while n := conn.execute("SELECT rag.process_graph_queue()").fetchone()[0]:
+        done += n
+        if bar:
+            bar.update(n)
+    if bar:
+        bar.close()
+    return done
 
 
 def ingest(conn, content, title=None, metadata=None, tenant="default", source=None, language=None,

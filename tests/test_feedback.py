@@ -109,7 +109,7 @@ def test_a_downgrade_refuses_to_drop_ratings_and_then_drops_this_releases_answer
     command.downgrade(cfg, "0010_structure")
     with psycopg.connect(url, autocommit=True) as c:
         gone = c.execute("SELECT to_regclass('rag.feedback'), to_regclass('rag.answer_stats'),"
-                         " to_regprocedure('rag.answer(text, int, text, jsonb, text, int, boolean, text)'),"
+                         " to_regprocedure('rag.answer(text, int, text, jsonb, text, int, boolean, text, boolean)'),"
                          " to_regprocedure('public.rag_answer(text, text, text)')").fetchone()
         assert gone == (None, None, None, None)
     cfg.cmd_opts = None

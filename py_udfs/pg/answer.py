@@ -22,21 +22,25 @@ def search_plan(plpy, question, k, filter_, model_name, rerank):
                ["text", "int", "jsonb", "text", "bool"], [question, k, filter_, model_name, rerank])[0]["models"]
 
 
-def retrieve(plpy, question, models, k, tenant, filter_, model_name, rerank, timings):
+def retrieve(plpy, question, models, k, tenant, filter_, model_name, rerank, timings, graph=False):
     """The sources, and into `timings` the retrieval's stages: the query's
     embedding, each search leg and the reranker as the SQL search reports
     them (rag._stage_ms), and the rest of the search (fusing the legs,
-    fetching the chunks) as fusion_ms."""
+    fetching the chunks; with `graph`, the walk over the entities too) as
+    fusion_ms."""
     t = time.perf_counter()
     features = query_features(plpy, question, models, None)
     timings["embed_ms"] = _ms_since(t)
     vector = features["embeddings"][models.index(model_name)] if model_name in (models or []) else None
     t = time.perf_counter()
-    rows = run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
-                     " filter => $7, model => $8, rerank => $9)",
-               ["text", "text[]", vector_type(plpy) + "[]", "text", "int", "text", "jsonb", "text", "bool"],
-               [question, models, features["embeddings"], features["language"], k, tenant, filter_, model_name,
-                rerank])
+    types = ["text", "text[]", vector_type(plpy) + "[]", "text", "int", "text", "jsonb", "text"]
+    args = [question, models, features["embeddings"], features["language"], k, tenant, filter_, model_name]
+    if graph:
+        rows = run(plpy, "SELECT * FROM rag._graph_search($1, $2, $3, $4, k => $5, tenant => $6,"
+                         " filter => $7, model => $8)", types, args)
+    else:
+        rows = run(plpy, "SELECT * FROM rag._search($1, $2, $3, $4, k => $5, tenant => $6,"
+                         " filter => $7, model => $8, rerank => $9)", types + ["bool"], args + [rerank])
     search_ms = _ms_since(t)
     stages = run(plpy, "SELECT rag._stage_ms('vector') AS vector_ms, rag._stage_ms('text') AS text_ms,"
                        " rag._stage_ms('rerank') AS rerank_ms")[0]
@@ -96,10 +100,10 @@ def citation(src):
     return f"{label} p. {src['page']}" if src.get("page") else label
 
 
-def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None):
+def answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank=False, endpoint=None, graph=False):
     """rag._answer: the answer as JSON (rag.answer; rag.answer_text formats
     it with format_text); NULL for a NULL question."""
-    out = _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint)
+    out = _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint, bool(graph))
     if out is None:
         return None
     return json.dumps(out, ensure_ascii=False)
@@ -110,12 +114,15 @@ def format_text(result_json):
     return compose_answer.as_text(json.loads(result_json))
 
 
-def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint):
+def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank, endpoint, graph):
     """Retrieve, check support, generate or extract, log; returns the result
     as a dict."""
     if question is None:
         return None
     require_question(plpy, question)
+    if graph and rerank:
+        plpy.error("graph and rerank cannot be combined", sqlstate="22023",
+                   hint="graph => true fuses its own ranking; pass rerank => false")
     if max_sources is None or not 1 <= max_sources <= 10:
         plpy.error(f"sources must be between 1 and 10, not {max_sources}", sqlstate="22023")
     if k is None or k < 1:
@@ -131,7 +138,8 @@ def _answer(plpy, question, k, tenant, filter_, model_name, max_sources, rerank,
     if not run(plpy, "SELECT rag._sees_documents($1) AS yes", ["text"], [tenant])[0]["yes"]:
         return _logged(plpy, compose_answer.no_documents(question, tenant is not None), question, tenant, [],
                        row["name"], "extractive", timings, t0, {})
-    vector, sources = retrieve(plpy, question, models, k, tenant, filter_, row["name"], bool(rerank), timings)
+    vector, sources = retrieve(plpy, question, models, k, tenant, filter_, row["name"], bool(rerank), timings,
+                               graph)
     sources = sources[:max_sources]
     timings["retrieval_ms"] = _ms_since(t0)
     t = time.perf_counter()
@@ -178,7 +186,8 @@ def _logged(plpy, result, asked, tenant, sources, embedding_model, model_desc, t
     out_sources = [{"n": n, "chunk_id": s["chunk_id"], "document_id": s["document_id"],
                     "title": s["title"], "source": s.get("source"), "section": s.get("section") or [],
                     "page": s.get("page"), "citation": citation(s),
-                    "score": round(float(s["score"]), 6), "cited": n in cited}
+                    "score": round(float(s["score"]), 6), "cited": n in cited,
+                    **({"graph_path": s["path"]} if s.get("path") else {})}
                    for n, s in enumerate(sources, start=1)]
     answer_id = run(plpy, "SELECT rag._log_answer($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) AS id",
                     ["text", "text", "bigint[]", "text", "bool", "text", "jsonb", "text", "jsonb", "text", "jsonb"],

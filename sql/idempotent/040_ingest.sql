@@ -193,6 +193,8 @@ BEGIN
         IF FOUND THEN
             RAISE EXCEPTION 'synchronous embedding failed: %', v_error USING ERRCODE = '58000';
         END IF;
+        -- and the chunks' entities, when the tenant has the graph on (150_graph.sql)
+        PERFORM rag.process_graph_queue(document_id => v_id);
     END IF;
     RETURN v_id;
 END;

@@ -111,7 +111,7 @@ BEGIN
 END;
 $$;
 
--- Drains the queue (of one model, or all), committing after every batch
+-- Drains the queue (of one model, or all), then the graph's, committing after every batch
 -- (CALL it outside a transaction block). Progress goes to the client as
 -- "rag.drain: N chunks embedded" messages at level DEBUG1 (SET
 -- client_min_messages = debug1 to see them); the total as a NOTICE. Refreshes
@@ -124,6 +124,7 @@ AS $$
 DECLARE
     v_n int;
     v_total bigint := 0;
+    v_graph bigint := 0;
 BEGIN
     LOOP
         v_n := rag.process_embedding_queue(batch_size, model);
@@ -132,9 +133,19 @@ BEGIN
         COMMIT;
         RAISE DEBUG 'rag.drain: % chunks embedded', v_total;
     END LOOP;
+    -- The graph's extraction (150_graph.sql) after the vectors: search works
+    -- without it meanwhile.
+    LOOP
+        v_n := rag.process_graph_queue();
+        EXIT WHEN v_n = 0;
+        v_graph := v_graph + v_n;
+        COMMIT;
+        RAISE DEBUG 'rag.drain: % chunks extracted for the graph', v_graph;
+    END LOOP;
     PERFORM rag.promote_versions();
     PERFORM rag.refresh_text_stats();
-    RAISE NOTICE 'embedded % chunks', v_total;
+    RAISE NOTICE 'embedded % chunks%', v_total,
+        CASE WHEN v_graph > 0 THEN format('; extracted the graph of %s', v_graph) ELSE '' END;
 END;
 $$;
 

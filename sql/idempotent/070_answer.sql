@@ -22,15 +22,19 @@
 -- caught (WHEN OTHERS leaves it alone).
 DROP FUNCTION IF EXISTS rag.answer(text, int, text, jsonb, text, int, boolean);
 DROP FUNCTION IF EXISTS rag._answer(text, int, text, jsonb, text, int, boolean, text, text);
+-- graph (0016): the sources come from rag.graph_search (155_graph_search.sql).
+DROP FUNCTION IF EXISTS rag.answer(text, int, text, jsonb, text, int, boolean, text);
+DROP FUNCTION IF EXISTS rag.answer_text(text, int, text, jsonb, text, int, boolean, text);
+DROP FUNCTION IF EXISTS rag._answer(text, int, text, jsonb, text, int, boolean, text);
 CREATE OR REPLACE FUNCTION rag._answer(question text, k int, tenant text, filter jsonb, model text, sources int,
-                                       rerank boolean, endpoint text)
+                                       rerank boolean, endpoint text, graph boolean)
 RETURNS text
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import answer
-return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank, endpoint)
+return answer.answer(plpy, question, k, tenant, filter, model, sources, rerank, endpoint, graph)
 $py$;
 
 CREATE OR REPLACE FUNCTION rag.answer(
@@ -41,7 +45,8 @@ CREATE OR REPLACE FUNCTION rag.answer(
     model text DEFAULT NULL,
     sources int DEFAULT 5,
     rerank boolean DEFAULT false,
-    endpoint text DEFAULT NULL)
+    endpoint text DEFAULT NULL,
+    graph boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -49,7 +54,7 @@ AS $$
 DECLARE
     v_state text; v_msg text; v_detail text; v_hint text;
 BEGIN
-    RETURN rag._answer($1, $2, $3, $4, $5, $6, $7, $8)::jsonb;
+    RETURN rag._answer($1, $2, $3, $4, $5, $6, $7, $8, $9)::jsonb;
 EXCEPTION WHEN OTHERS THEN
     GET STACKED DIAGNOSTICS v_state = RETURNED_SQLSTATE, v_msg = MESSAGE_TEXT, v_detail = PG_EXCEPTION_DETAIL,
                             v_hint = PG_EXCEPTION_HINT;
@@ -76,11 +81,12 @@ CREATE OR REPLACE FUNCTION rag.answer_text(
     model text DEFAULT NULL,
     sources int DEFAULT 5,
     rerank boolean DEFAULT false,
-    endpoint text DEFAULT NULL)
+    endpoint text DEFAULT NULL,
+    graph boolean DEFAULT false)
 RETURNS text
 LANGUAGE sql VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
-AS $$ SELECT rag.format_answer(rag.answer($1, $2, $3, $4, $5, $6, $7, $8)) $$;
+AS $$ SELECT rag.format_answer(rag.answer($1, $2, $3, $4, $5, $6, $7, $8, $9)) $$;
 
 -- Whether the caller can see any searchable document (of `tenant`, when
 -- given). Read as the caller: a tenant not granted to them and one that does

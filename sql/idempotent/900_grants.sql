@@ -156,3 +156,22 @@ REVOKE EXECUTE ON FUNCTION rag.fit_drift_centroids(text, int),
        rag.monitor_drift() FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE rag.run_golden_evaluations() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rag.monitor_drift() TO rag_monitor;
+
+-- The graph (150_graph.sql, 155_graph_search.sql): its rows are their
+-- tenant's, as chunks are; analysts read them and search the graph. Only
+-- the queue worker writes them (SECURITY DEFINER, the caller's tenants);
+-- turning the graph on is for the tenant's writers and DBAs (checked inside).
+DROP POLICY IF EXISTS tenant_isolation ON rag.graph_settings;
+CREATE POLICY tenant_isolation ON rag.graph_settings USING (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.entities;
+CREATE POLICY tenant_isolation ON rag.entities USING (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.mentions;
+CREATE POLICY tenant_isolation ON rag.mentions USING (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.relations;
+CREATE POLICY tenant_isolation ON rag.relations USING (tenant = ANY (rag.visible_tenants()));
+DROP POLICY IF EXISTS tenant_isolation ON rag.graph_queue;
+CREATE POLICY tenant_isolation ON rag.graph_queue USING (tenant = ANY (rag.visible_tenants()));
+GRANT SELECT ON rag.graph_settings, rag.entities, rag.mentions, rag.relations, rag.graph_queue,
+                rag.graph_queue_status TO rag_user;
+REVOKE EXECUTE ON FUNCTION rag._extract_graph(text[], text[], text[], text[]), rag._embed_entity_names(bigint[]),
+       rag._queue_graph_extraction() FROM PUBLIC;
