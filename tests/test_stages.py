@@ -201,3 +201,37 @@ def test_analysts_cannot_move_stages_and_promoters_cannot_force(conn, db_url):
     finally:
         conn.execute(f'DROP ROLE "{analyst}"')
         conn.execute(f'DROP ROLE "{promoter}"')
+
+
+def test_an_english_only_model_is_blocked_on_spanish_and_forcing_keeps_activate_models_checks(conn, gated_set):
+    name, weak_model, active = gated_set["set"], "all-minilm-l6-v2", "multilingual-e5-small"
+    conn.execute("INSERT INTO rag.promotion_gates (kind, set_name, metric, tolerance)"
+                 " VALUES ('embedding_model', %s, 'ndcg_at_10', 0.01)", (name,))
+    try:
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState, match="no finished evaluation run"):
+            transition(conn, "embedding_model", weak_model, "Production")
+        conn.execute("CALL rag.reembed(%s, 16)", (weak_model,))
+        # vector-only: the text leg would hide what the model cannot do
+        runs = {m: conn.execute("SELECT rag.evaluate(%s, mode => 'vector', model => %s) AS id", (name, m)
+                                ).fetchone()["id"] for m in (active, weak_model)}
+        strong, weak = ndcg(conn, runs[active]), ndcg(conn, runs[weak_model])
+        assert weak < strong - 0.01  # measured: MiniLM was trained on English only
+        with pytest.raises(psycopg.errors.ObjectNotInPrerequisiteState,
+                           match=rf"ndcg_at_10 {weak:.3f} < production {strong:.3f} - tolerance 0\.010"):
+            transition(conn, "embedding_model", weak_model, "Production")
+        assert conn.execute("SELECT name FROM rag.embedding_models WHERE active").fetchone()["name"] == active
+
+        moved = transition(conn, "embedding_model", weak_model, "Production", force=True, reason="compare in prod")
+        assert (moved["forced"], moved["replaced"]) == (True, active)
+        assert conn.execute("SELECT name FROM rag.embedding_models WHERE active").fetchone()["name"] == weak_model
+        assert stage_of(conn, "embedding_model", active) == "Archived"
+        conn.execute("SELECT rag.drop_embeddings(%s)", (active,))
+        with pytest.raises(psycopg.Error, match=f"model {active} has no embedding for"):  # activate_model's check
+            transition(conn, "embedding_model", active, "Production", force=True, reason="back")
+        assert stage_of(conn, "embedding_model", active) == "Archived"
+    finally:
+        conn.execute("CALL rag.reembed(%s, 16)", (active,))
+        conn.execute("SELECT rag.activate_model(%s)", (active,))
+        conn.execute("SELECT rag.drop_embeddings(%s)", (weak_model,))
+        conn.execute("DELETE FROM rag.artefact_stages WHERE kind = 'embedding_model'")
+        conn.execute("DELETE FROM rag.promotion_gates WHERE kind = 'embedding_model'")

@@ -54,10 +54,17 @@ def _ms_since(t):
     return round((time.perf_counter() - t) * 1000, 2)
 
 
+# Set only by rag.evaluate(prompt => ...) for the length of its run, so a
+# candidate prompt can earn the evidence the promotion gate asks for
+# without being put in Production first; no session setting reaches it.
+_evaluated_prompt = None
+
+
 def production_prompt(plpy):
-    """The answer prompt in Production (rag.transition_stage): its name and
-    template, both None when none is (the shipped one is used)."""
-    return run(plpy, "SELECT * FROM rag._production_prompt()")[0]
+    """The answer prompt in Production (rag.transition_stage), or the one
+    an evaluation run is measuring: its name and template, both None when
+    none is (the shipped one is used)."""
+    return _evaluated_prompt or run(plpy, "SELECT * FROM rag._production_prompt()")[0]
 
 
 def add_evidence(plpy, sources, model_name, vector):

@@ -10,6 +10,7 @@ from .. import __version__, llm
 from .. import answer as compose_answer
 from .. import evaluation as ev
 from ..grounding import statement_supported
+from . import answer as pg_answer
 from .backend import encode, llm_config, model_row, run
 
 _RESULT_COLUMNS = [
@@ -22,11 +23,12 @@ _RESULT_COLUMNS = [
 
 
 def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model_name,
-             vector_weight, text_weight, sources, commit=False):
+             vector_weight, text_weight, sources, prompt=None, commit=False):
     """Runs an evaluation set, stores one rag.eval_results row per case and
     returns the run id. With commit (rag.run_evaluation), the run row and
     every case are committed as they are made: a long run holds no locks
-    for its whole length, and a failure keeps what was done."""
+    for its whole length, and a failure keeps what was done. `prompt`: the
+    registered answer prompt the LLM is given instead of Production's."""
     sets = run(plpy, "SELECT id FROM rag.eval_sets WHERE name = $1", ["text"], [set_name])
     if not sets:
         plpy.error(f"unknown evaluation set {set_name!r}", hint="SELECT name FROM rag.eval_sets")
@@ -36,11 +38,14 @@ def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cas
     row = model_row(plpy, model_name)
     cfg = llm_config(plpy)
     use_llm = bool(generate and cfg.configured)
+    candidate = _candidate_prompt(plpy, prompt, use_llm)
     # The reranker by name, the default one resolved: a run is evidence for
     # the promotion gate of the reranker it names.
     named = reranker or (run(plpy, "SELECT name FROM rag.rerankers WHERE is_default")[0]["name"] if rerank else None)
     config = _run_config(row, cfg, mode, k, rerank, named, generate, use_llm, vector_weight, text_weight, sources)
-    if use_llm:  # the answers come from the Production prompt: the run is that prompt's evidence
+    if candidate:  # the run is the evidence of the prompt the answers came from
+        config["answer_prompt"] = candidate["name"]
+    elif use_llm:
         config["answer_prompt"] = run(plpy, "SELECT coalesce((SELECT name FROM rag._production_prompt()), $1) AS n",
                                       ["text"], [compose_answer.PROMPT_VERSION])[0]["n"]
     run_id = run(plpy, "INSERT INTO rag.eval_runs (set_id, label, config) VALUES ($1, $2, $3) RETURNING id",
@@ -50,17 +55,35 @@ def evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cas
     judge = _Judge(plpy, row, cfg if use_llm else None)
     if commit:
         plpy.commit()
-    for case in cases:
-        result = {"run_id": run_id, "case_id": case["id"], "details": {}}
-        result.update(_retrieve(plpy, case, k, mode, model_name, vector_weight, text_weight, rerank, reranker))
-        if generate:
-            result.update(_answer(plpy, case, model_name, sources, rerank, judge))
-        _store(plpy, result)
-        if commit:
-            plpy.commit()
+    pg_answer._evaluated_prompt = candidate
+    try:
+        for case in cases:
+            result = {"run_id": run_id, "case_id": case["id"], "details": {}}
+            result.update(_retrieve(plpy, case, k, mode, model_name, vector_weight, text_weight, rerank, reranker))
+            if generate:
+                result.update(_answer(plpy, case, model_name, sources, rerank, judge))
+            _store(plpy, result)
+            if commit:
+                plpy.commit()
+    finally:
+        pg_answer._evaluated_prompt = None
     run(plpy, "UPDATE rag.eval_runs SET status = 'done', finished_at = clock_timestamp(), n_cases = $2"
               " WHERE id = $1", ["bigint", "int"], [run_id, len(cases)])
     return run_id
+
+
+def _candidate_prompt(plpy, name, use_llm):
+    """The registered answer prompt to evaluate (None: Production's)."""
+    if name is None:
+        return None
+    if not use_llm:
+        plpy.error("an answer prompt is only given to an LLM", sqlstate="22023",
+                   hint="evaluate it with generate => true and a chat endpoint configured (rag.llm_endpoint)")
+    rows = run(plpy, "SELECT name, template FROM rag.answer_prompts WHERE name = $1", ["text"], [name])
+    if not rows:
+        plpy.error(f"unknown answer prompt {name!r}", sqlstate="22023",
+                   hint="SELECT name FROM rag.artefact_stages_current WHERE kind = 'answer_prompt'")
+    return dict(rows[0])
 
 
 def _run_config(row, cfg, mode, k, rerank, reranker, generate, use_llm, vector_weight, text_weight, sources):

@@ -1,5 +1,12 @@
 -- Evaluation from SQL: rag.evaluate runs a set and stores one row per case;
--- the views below are what BI tools chart.
+-- the views below are what BI tools chart. `prompt` names a registered
+-- answer prompt to give the LLM instead of Production's: a candidate prompt's
+-- evidence for the promotion gate (105_stages.sql).
+
+-- Before `prompt` was a parameter.
+DROP FUNCTION IF EXISTS rag.evaluate(text, text, int, boolean, text, boolean, text, int, text, float8, float8, int);
+DROP PROCEDURE IF EXISTS rag.run_evaluation(text, text, int, boolean, text, boolean, text, int, text, float8, float8,
+                                            int, bigint);
 
 CREATE OR REPLACE FUNCTION rag.evaluate(
     set_name text,
@@ -13,7 +20,8 @@ CREATE OR REPLACE FUNCTION rag.evaluate(
     model text DEFAULT NULL,
     vector_weight float8 DEFAULT 1.0,
     text_weight float8 DEFAULT 1.0,
-    sources int DEFAULT 5)
+    sources int DEFAULT 5,
+    prompt text DEFAULT NULL)
 RETURNS bigint
 LANGUAGE plpython3u VOLATILE PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
@@ -21,7 +29,7 @@ AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import evaluation
 return evaluation.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model,
-                           vector_weight, text_weight, sources)
+                           vector_weight, text_weight, sources, prompt)
 $py$;
 
 -- The same, committing after every case (CALL it outside a transaction
@@ -40,13 +48,14 @@ CREATE OR REPLACE PROCEDURE rag.run_evaluation(
     vector_weight float8 DEFAULT 1.0,
     text_weight float8 DEFAULT 1.0,
     sources int DEFAULT 5,
+    prompt text DEFAULT NULL,
     INOUT run_id bigint DEFAULT NULL)
 LANGUAGE plpython3u
 AS $py$
 if "ragsql" not in GD: plpy.execute("SELECT rag._py_init()")
 from py_udfs.pg import evaluation
 return {"run_id": evaluation.evaluate(plpy, set_name, mode, k, rerank, reranker, generate, label, max_cases, model,
-                                       vector_weight, text_weight, sources, commit=True)}
+                                       vector_weight, text_weight, sources, prompt, commit=True)}
 $py$;
 
 -- One row per run: retrieval metrics over all cases; answer metrics over

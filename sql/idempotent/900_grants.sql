@@ -110,10 +110,10 @@ REVOKE EXECUTE ON FUNCTION rag.grant_tenant(name, text), rag.revoke_tenant(name,
 REVOKE EXECUTE ON PROCEDURE rag.reembed(text, int) FROM PUBLIC;
 -- Evaluation writes runs and results of every tenant's cases: DBAs run it,
 -- analysts read their tenants' cases and results.
-REVOKE EXECUTE ON FUNCTION rag.evaluate(text, text, int, boolean, text, boolean, text, int, text, float8, float8, int)
-    FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION rag.evaluate(text, text, int, boolean, text, boolean, text, int, text, float8, float8, int,
+                                         text) FROM PUBLIC;
 REVOKE EXECUTE ON PROCEDURE rag.run_evaluation(text, text, int, boolean, text, boolean, text, int, text, float8, float8,
-                                               int, bigint) FROM PUBLIC;
+                                               int, text, bigint) FROM PUBLIC;
 
 -- Document versions and vectorizers (040_ingest.sql, 047_vectorizers.sql,
 -- 052_versions.sql): the internal writers run only inside the SECURITY
