@@ -12,6 +12,8 @@ in the venv; `python -m ragsql` from the checkout works too).
                                                        answer questions
   ragsql cron install|remove|status                    the scheduled drift snapshot and nightly
                                                        evaluation (pg_cron)
+  ragsql mcp [--transport stdio|http] [--port N]       the registry's functions, search and answer as
+                                                       MCP tools, acting as DATABASE_URL's role
 
 DATABASE_URL names the database. A document's source is its file's
 absolute path: loading the same file from another directory is the same
@@ -246,6 +248,12 @@ def cmd_demo(args):
     return 0
 
 
+def cmd_mcp(args):
+    from . import mcp_server
+    return mcp_server.serve(database_url(), args.transport, args.host, args.port, args.allow_remote,
+                            args.statement_timeout_ms)
+
+
 def _workers(value):
     n = int(value)
     if not 1 <= n <= 64:
@@ -285,10 +293,18 @@ def main(argv=None):
     s.add_argument("--evaluation", help="cron schedule of the golden-set evaluation (default: daily 03:30)")
     s = sub.add_parser("demo", help="load the sample corpus and answer sample questions")
     s.add_argument("path", nargs="?", default=str(ROOT / "samples"))
+    s = sub.add_parser("mcp", help="serve the registry's functions, search and answer as MCP tools, as the"
+                                   " database role of DATABASE_URL")
+    s.add_argument("--transport", choices=["stdio", "http"], default="stdio")
+    s.add_argument("--host", default="127.0.0.1", help="http: the address to listen on (loopback by default)")
+    s.add_argument("--port", type=int, default=8765, help="http: the port (default 8765)")
+    s.add_argument("--allow-remote", action="store_true",
+                   help="http: allow a non-loopback address (put an authenticating proxy in front)")
+    s.add_argument("--statement-timeout-ms", type=int, default=30_000)
     args = p.parse_args(argv)
     try:
         return {"ingest": cmd_ingest, "sync": cmd_sync, "ask": cmd_ask, "search": cmd_search,
-                "demo": cmd_demo, "cron": cmd_cron}[args.cmd](args)
+                "demo": cmd_demo, "cron": cmd_cron, "mcp": cmd_mcp}[args.cmd](args)
     except (psycopg.Error, FileNotFoundError) as exc:
         print(f"error: {exc}".rstrip(), file=sys.stderr)
         return 2

@@ -9,11 +9,16 @@ both@k: questions with all of them there; answer: the gold answer (folded)
 appears in the answer. Reported per question kind and split (`dev` may be
 tuned on, `test` never is).
 
-  python -m ragsql.eval_graph [--k 10] [--hops 2] [--split dev|test|all] [--reload]
+  python -m ragsql.eval_graph [--k 10] [--hops 2] [--split dev|test|all] [--reload] [--llm]
+
+With --llm the answers come from the local LLM (`make llm`); retrieval is
+the same either way.
 """
 import argparse
 import json
+import os
 import statistics
+import sys
 import time
 import unicodedata
 
@@ -50,12 +55,12 @@ def _keys(conn, sql, args):
     return [r[0] for r in conn.execute(sql, args).fetchall()]
 
 
-def evaluate(conn, k=10, hops=2, split="all"):
+def evaluate(conn, k=10, hops=2, split="all", kind="all"):
     """Per question: the gold keys, what each retriever ranked, the answers."""
     _, questions = graph_corpus.build()
     rows = []
     for q in questions:
-        if split != "all" and q["split"] != split:
+        if split != "all" and q["split"] != split or kind != "all" and q["kind"] != kind:
             continue
         # the question's vector once, untimed: both searches then reuse it
         # (the backend's query-vector cache) and their times compare search alone
@@ -68,13 +73,16 @@ def evaluate(conn, k=10, hops=2, split="all"):
         graph = _keys(conn, "SELECT metadata->>'bridge_key' FROM rag.graph_search(%s, k => %s, hops => %s,"
                             " tenant => %s)", (q["question"], k, hops, TENANT))
         graph_ms = (time.perf_counter() - t) * 1000
-        answers = {}
+        answers, answer_ms = {}, {}
         for use_graph in (False, True):
+            t = time.perf_counter()
             out = conn.execute("SELECT rag.answer(%s, tenant => %s, graph => %s)",
                                (q["question"], TENANT, use_graph)).fetchone()[0]
+            answer_ms[use_graph] = (time.perf_counter() - t) * 1000
             answers[use_graph] = _fold(q["answer"]) in _fold(out["answer"]) and out["supported"]
         rows.append({**q, "hybrid": hybrid, "graph": graph, "hybrid_ms": hybrid_ms, "graph_ms": graph_ms,
-                     "answer_hybrid": answers[False], "answer_graph": answers[True]})
+                     "answer_hybrid": answers[False], "answer_graph": answers[True],
+                     "answer_hybrid_ms": answer_ms[False], "answer_graph_ms": answer_ms[True]})
     return rows
 
 
@@ -113,6 +121,10 @@ def main(argv=None):
     ap.add_argument("--hops", type=int, default=2)
     ap.add_argument("--split", choices=("dev", "test", "all"), default="all")
     ap.add_argument("--reload", action="store_true", help="load the corpus again (after an extractor change)")
+    ap.add_argument("--kind", choices=("bridge", "single", "all"), default="all")
+    ap.add_argument("--llm", action="store_true", help="answer with the local LLM (`make llm`)")
+    ap.add_argument("--llm-url", default=os.environ.get("RAGSQL_LLM_BASE_URL") or None)
+    ap.add_argument("--llm-model", default=os.environ.get("RAGSQL_LLM_MODEL", "local-qwen"))
     ap.add_argument("--json", help="also write the per-question rows to this file")
     args = ap.parse_args(argv)
     with psycopg.connect(database_url(), autocommit=True) as conn:
@@ -120,7 +132,12 @@ def main(argv=None):
         stats = conn.execute("SELECT (SELECT count(*) FROM rag.entities WHERE tenant = %(t)s),"
                              " (SELECT count(*) FROM rag.relations WHERE tenant = %(t)s)", {"t": TENANT}).fetchone()
         print(f"corpus: {len(docs)} documents, {stats[0]} entities, {stats[1]} relations (tenant {TENANT})")
-        rows = evaluate(conn, args.k, args.hops, args.split)
+        if args.llm:
+            url = args.llm_url or db.local_llm_url()
+            if not url:
+                sys.exit("--llm: no local LLM is running (start it with `make llm`, or set RAGSQL_LLM_BASE_URL)")
+            db.use_llm(conn, url, args.llm_model, 120_000)
+        rows = evaluate(conn, args.k, args.hops, args.split, args.kind)
     k = args.k
     print(f"\n| questions | split | n | recall@{k} hybrid | recall@{k} graph | both@{k} hybrid | both@{k} graph"
           " | answer hybrid | answer graph |")
@@ -128,9 +145,10 @@ def main(argv=None):
     for s in summary(rows):
         print(f"| {s['kind']} | {s['split']} | {s['n']} | {s['recall_hybrid']:.3f} | {s['recall_graph']:.3f} |"
               f" {s['both_hybrid']:.3f} | {s['both_graph']:.3f} | {s['answer_hybrid']:.3f} | {s['answer_graph']:.3f} |")
-    for name in ("hybrid", "graph"):
+    print(f"answers: {'the LLM at ' + args.llm_model if args.llm else 'extractive'}")
+    for name in ("hybrid", "graph", "answer_hybrid", "answer_graph"):
         ms = [r[f"{name}_ms"] for r in rows]
-        print(f"{name} search, query vector cached: p50 {statistics.median(ms):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms"
+        print(f"{name.replace('_', ' ')}{' search' if '_' not in name else ''}, query vector cached: p50 {statistics.median(ms):.1f} ms, p95 {_pct(ms, 0.95):.1f} ms"
               f" ({len(ms)} questions)")
     if args.json:
         with open(args.json, "w") as f:
