@@ -102,6 +102,35 @@ def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
     json_mode asks for a JSON object (OpenAI's response_format; llama.cpp
     constrains its sampling to it)."""
     extra = {"response_format": {"type": "json_object"}} if json_mode else {}
+    resp = _complete(cfg, dict(model=cfg.model, messages=messages, max_tokens=max_tokens,
+                               temperature=temperature, **extra))
+    return Reply(_text(resp, max_tokens).strip(), _usage(resp))
+
+
+def chat_tools(cfg, messages, tools, max_tokens=400, temperature=0.0):
+    """One tool-calling turn (the OpenAI tools API), under chat's deadline
+    and checks: (text, [{"id", "name", "arguments"}], usage). Arguments a
+    model wrote as invalid JSON come back as the string it wrote, for the
+    caller to refuse."""
+    resp = _complete(cfg, dict(model=cfg.model, messages=messages, max_tokens=max_tokens,
+                               temperature=temperature, tools=tools))
+    text = _text(resp, max_tokens, allow_empty=True)
+    calls = []
+    for i, call in enumerate(getattr(resp.choices[0].message, "tool_calls", None) or []):
+        fn = getattr(call, "function", None)
+        raw = getattr(fn, "arguments", None) or "{}"
+        try:
+            args = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            args = raw
+        calls.append({"id": getattr(call, "id", None) or f"call_{i}", "name": getattr(fn, "name", None),
+                      "arguments": args})
+    return text.strip(), calls, _usage(resp)
+
+
+def _complete(cfg, kwargs):
+    """client.chat.completions.create(**kwargs) within cfg.timeout_s; the
+    response, or LLMError."""
     outcome = {}
     endpoint = cfg.base_url or "default"
     left = _dead_until.get(endpoint, 0.0) - time.monotonic()
@@ -111,8 +140,7 @@ def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
 
     def call():
         try:
-            outcome["resp"] = client.chat.completions.create(
-                model=cfg.model, messages=messages, max_tokens=max_tokens, temperature=temperature, **extra)
+            outcome["resp"] = client.chat.completions.create(**kwargs)
         except Exception as exc:  # reported below, in the caller's thread
             outcome["error"] = exc
 
@@ -135,15 +163,20 @@ def chat(cfg, messages, max_tokens=400, temperature=0.0, json_mode=False):
         if status is None and type(exc).__name__ in ("APIConnectionError", "APITimeoutError"):
             _dead_until[endpoint] = time.monotonic() + DEAD_ENDPOINT_COOLDOWN_S
         raise LLMError(f"{type(exc).__name__}{f' (HTTP {status})' if status else ''}")
+    return outcome["resp"]
+
+
+def _text(resp, max_tokens, allow_empty=False):
     try:
-        text = outcome["resp"].choices[0].message.content or ""
+        text = resp.choices[0].message.content
     except Exception:
         raise LLMError("malformed chat completion response (no choices[0].message.content)") from None
+    text = "" if text is None and allow_empty else (text or "")
     if not isinstance(text, str):
         raise LLMError("malformed chat completion response (content is not text)")
     if len(text) > max_tokens * MAX_CHARS_PER_TOKEN:
         raise LLMError(f"reply of {len(text)} characters is too long for max_tokens {max_tokens}")
-    return Reply(text.strip(), _usage(outcome["resp"]))
+    return text
 
 
 class Reply(str):

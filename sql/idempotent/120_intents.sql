@@ -254,3 +254,18 @@ $$;
 
 CREATE OR REPLACE TRIGGER intent_registry_version AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE
     ON rag.intent_functions FOR EACH STATEMENT EXECUTE FUNCTION rag.watch_intent_catalogs();
+
+-- A registry function's parameters as a tool's input schema for an agent
+-- or an MCP client: the JSON Schema without ragsql's own "x-" keys (reply
+-- templates, labels, the catalog tables behind a parameter).
+CREATE OR REPLACE FUNCTION rag.tool_schema(parameters jsonb) RETURNS jsonb
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE jsonb_typeof(parameters)
+        WHEN 'object' THEN (SELECT coalesce(jsonb_object_agg(e.key, rag.tool_schema(e.value)), '{}')
+                              FROM jsonb_each(parameters) e WHERE e.key NOT LIKE 'x-%')
+        WHEN 'array' THEN (SELECT coalesce(jsonb_agg(rag.tool_schema(a.value) ORDER BY a.o), '[]')
+                             FROM jsonb_array_elements(parameters) WITH ORDINALITY a(value, o))
+        ELSE parameters END
+$$;

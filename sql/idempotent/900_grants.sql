@@ -175,3 +175,35 @@ GRANT SELECT ON rag.graph_settings, rag.entities, rag.mentions, rag.relations, r
                 rag.graph_queue_status TO rag_user;
 REVOKE EXECUTE ON FUNCTION rag._extract_graph(text[], text[], text[], text[]), rag._embed_entity_names(bigint[]),
        rag._queue_graph_extraction() FROM PUBLIC;
+
+-- Agents (160_agents.sql, 165_approvals.sql): a run and its steps are the
+-- caller's own; a proposed action is its requester's, and every approver
+-- sees them all. rag_approver decides (four eyes, checked inside);
+-- rag.open_incident and the settling of an action are theirs only, so an
+-- incident exists only once approved. rag_agent_reader is the read-only
+-- SQL tool's login: read-only by default, a statement timeout, and SELECT
+-- only where a DBA grants it (the demo grants the sales tables).
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_approver') THEN
+        CREATE ROLE rag_approver NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'rag_agent_reader') THEN
+        CREATE ROLE rag_agent_reader LOGIN NOINHERIT;
+    END IF;
+END $$;
+ALTER ROLE rag_agent_reader SET default_transaction_read_only = on;
+ALTER ROLE rag_agent_reader SET statement_timeout = '5s';
+DROP POLICY IF EXISTS own_rows ON rag.agent_runs;
+CREATE POLICY own_rows ON rag.agent_runs USING (started_by = current_user);
+DROP POLICY IF EXISTS own_rows ON rag.agent_steps;
+CREATE POLICY own_rows ON rag.agent_steps USING (started_by = current_user);
+DROP POLICY IF EXISTS requester_or_approver ON rag.pending_actions;
+CREATE POLICY requester_or_approver ON rag.pending_actions
+    USING (requested_by = current_user OR pg_has_role(current_user, 'rag_approver', 'MEMBER'));
+GRANT USAGE ON SCHEMA rag TO rag_approver;
+GRANT SELECT ON rag.agent_runs, rag.agent_steps, rag.pending_actions, rag.incidents TO rag_user, rag_approver;
+REVOKE EXECUTE ON FUNCTION rag._settle_action(bigint, text, jsonb, text, text), rag._claim_action(bigint),
+       rag.open_incident(text, text, text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rag._settle_action(bigint, text, jsonb, text, text), rag._claim_action(bigint),
+      rag.open_incident(text, text, text) TO rag_approver;
