@@ -15,12 +15,12 @@ export DATABASE_URL ?= $(shell bash scripts/db.sh url)
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal eval-graph bench cron mlflow-venv feast-venv browser mlflow mlflow-sync mlflow-stop feast llm llm-stop clean
+.PHONY: help setup system venv db stop migrate psql dburl dburl-tcp dburl-jdbc demo test eval-retrieval eval eval-intents eval-pii eval-injection eval-refusal eval-graph agent-demo bench cron mlflow-venv feast-venv browser mlflow mlflow-sync mlflow-stop feast llm llm-stop clean
 
 help:
 	@echo "make demo            set up everything and answer sample questions from SQL"
 	@echo "make test            set up everything and run the test suite"
-	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | eval-graph | bench | cron | mlflow | mlflow-sync | mlflow-stop | feast | llm | llm-stop"
+	@echo "make setup | db | stop | migrate | psql | dburl | dburl-tcp | dburl-jdbc | eval-retrieval | eval | eval-intents | eval-pii | eval-injection | eval-refusal | eval-graph | agent-demo | bench | cron | mlflow | mlflow-sync | mlflow-stop | feast | llm | llm-stop"
 
 setup: system venv
 
@@ -154,6 +154,10 @@ bench: migrate
 # The drift snapshot and the nightly golden-set evaluation, with pg_cron.
 cron: migrate
 	$(PY) -m ragsql cron install
+
+# The data-quality agent on planted anomalies, with the local LLM.
+agent-demo: migrate llm
+	$(PY) -m ragsql.agent_demo --rounds 3
 
 llm:
 	bash scripts/llm.sh start

@@ -53,22 +53,31 @@ def tool_specs(registry, allowed=None):
     return specs
 
 
-_NATIVE_CALL = re.compile(r"<tool_call>\s*(\{.*?\})\s*</tool_call>", re.S)
+# Tool calls written in the reply's text, as small local models do when the
+# server does not parse them: Qwen's <tool_call>{...}</tool_call>, a fenced
+# JSON block, or a reply that is one JSON object.
+_CALL_TEXT = re.compile(r"<tool_call>\s*(.*?)\s*</tool_call>|```(?:json)?\s*(.*?)\s*```", re.S)
 
 
 def native_calls(text):
-    """Tool calls a model wrote in its text the way Qwen's chat template does
-    (<tool_call>{"name": ..., "arguments": {...}}</tool_call>), for servers
-    that pass them through as text; and the text without them."""
+    """(calls, the text without them): {"name": ..., "arguments": {...}}
+    objects (or lists of them) a model wrote in its text."""
+    text = text or ""
+    chunks = [m.group(1) or m.group(2) for m in _CALL_TEXT.finditer(text)]
+    rest = _CALL_TEXT.sub("", text).strip()
+    if not chunks and text.strip().startswith(("{", "[")):
+        chunks, rest = [text.strip()], ""
     calls = []
-    for i, m in enumerate(_NATIVE_CALL.finditer(text or "")):
+    for chunk in chunks:
         try:
-            data = json.loads(m.group(1))
+            data = json.loads(chunk)
         except ValueError:
             continue
-        if isinstance(data, dict) and isinstance(data.get("name"), str):
-            calls.append({"id": f"text_call_{i}", "name": data["name"], "arguments": data.get("arguments", {})})
-    return calls, _NATIVE_CALL.sub("", text or "").strip()
+        for item in data if isinstance(data, list) else [data]:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                args = item.get("arguments", item.get("parameters", {}))
+                calls.append({"id": f"text_call_{len(calls)}", "name": item["name"], "arguments": args})
+    return (calls, rest) if calls else ([], text.strip())
 
 
 def clip(result):
@@ -105,7 +114,8 @@ def loop(chat, execute, log, goal, tools, max_steps, max_seconds, max_tokens):
             log({"n": steps, "thought": text, "usage": usage, "ms": _ms(t)})
             return "done", text, None, steps, tokens_in, tokens_out
         calls = calls[:MAX_CALLS_PER_TURN]
-        messages.append({"role": "assistant", "content": text or None, "tool_calls": [
+        # content "" rather than null: llama.cpp's server refuses a null one
+        messages.append({"role": "assistant", "content": text or "", "tool_calls": [
             {"id": c["id"], "type": "function",
              "function": {"name": str(c["name"]), "arguments": json.dumps(c["arguments"], ensure_ascii=False)
                           if not isinstance(c["arguments"], str) else c["arguments"]}} for c in calls]})

@@ -99,6 +99,7 @@ def test_a_check_runs_and_an_incident_is_only_proposed(world):
     out = run_agent(world, "analyst", script)
     assert out["status"] == "done" and out["steps"] == 3 and len(out["pending_actions"]) == 1, out
     tools = {t["function"]["name"] for t in script.bodies[0]["tools"]}
+    assert all(isinstance(t["function"]["parameters"], dict) for t in script.bodies[0]["tools"])
     assert {"sql", "search", "answer", "dqCaidasDeVentas", "abrirIncidente", "topProductos"} <= tools
     assert "anularVentasSucursal" not in tools  # the analyst may not call it
     with session(world, "analyst") as c:

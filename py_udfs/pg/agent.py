@@ -23,7 +23,7 @@ def run_agent(plpy, goal, tenant, max_steps, max_seconds, tools, endpoint):
         plpy.error("an agent needs a chat endpoint", sqlstate="55000",
                    hint="start the local one with `make llm` and register it (rag.register_endpoint), "
                         "or pass endpoint => 'name'")
-    registry = [dict(r) for r in _sql(
+    registry = [dict(r, parameters=json.loads(r["parameters"])) for r in _sql(
         plpy, "SELECT name, description_en, rag.tool_schema(parameters) AS parameters, read_only"
               " FROM rag.intent_functions WHERE enabled AND pg_has_role(current_user, allowed_role, 'MEMBER')"
               " ORDER BY name")]
