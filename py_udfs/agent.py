@@ -85,11 +85,17 @@ def clip(result):
     return text if len(text) <= MAX_RESULT_CHARS else text[:MAX_RESULT_CHARS] + f"… ({len(text)} characters)"
 
 
-def loop(chat, execute, log, goal, tools, max_steps, max_seconds, max_tokens):
+PREMATURE = ("not proposed: it was asked for in the same turn as tools whose results it should rest on. "
+             "Read those results first, then propose it again if it is still needed.")
+
+
+def loop(chat, execute, log, goal, tools, max_steps, max_seconds, max_tokens, changes=frozenset()):
     """Runs the agent. chat(messages, tools) -> (text, calls, usage);
     execute(name, arguments, reason) -> (result, error); log(step) records
-    one step (a dict). Returns (status, answer, error, steps, tokens_in,
-    tokens_out)."""
+    one step (a dict); `changes` names the tools that change data (only
+    proposed). A change asked for in the same turn as reads is not proposed:
+    small models write the incident before they have seen the check.
+    Returns (status, answer, error, steps, tokens_in, tokens_out)."""
     deadline = time.monotonic() + max_seconds
     messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": goal}]
     steps, tokens_in, tokens_out = 0, 0, 0
@@ -119,9 +125,13 @@ def loop(chat, execute, log, goal, tools, max_steps, max_seconds, max_tokens):
             {"id": c["id"], "type": "function",
              "function": {"name": str(c["name"]), "arguments": json.dumps(c["arguments"], ensure_ascii=False)
                           if not isinstance(c["arguments"], str) else c["arguments"]}} for c in calls]})
+        reads = any(c["name"] not in changes for c in calls)
         for i, c in enumerate(calls):
             t_tool = time.perf_counter()
-            result, error = execute(c["name"], c["arguments"], text)
+            if reads and c["name"] in changes:
+                result, error = None, PREMATURE
+            else:
+                result, error = execute(c["name"], c["arguments"], text)
             steps += 1
             log({"n": steps, "thought": text if i == 0 else None, "tool": c["name"],
                  "arguments": c["arguments"], "result": result, "error": error,

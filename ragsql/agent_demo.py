@@ -27,11 +27,10 @@ WINDOW = (dt.date(2025, 3, 1), dt.date(2025, 3, 31))
 ROLE = "dq_agent_demo"
 MONTHS = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
           "noviembre", "diciembre"]
-GOAL = ("Revisá la calidad de los datos de ventas entre {start} y {end}: sucursales sin ventas en un día hábil, "
-        "caídas de ventas de más de 3 desvíos respecto de su historia y márgenes negativos. Usá las funciones de "
-        "control de calidad (y la herramienta sql si necesitás diagnosticar). Por cada problema real, proponé un "
-        "incidente con abrirIncidente: un resumen que diga la sucursal y la fecha (AAAA-MM-DD), responsable "
-        "'Equipo de datos' y severidad P1 o P2. Terminá con un resumen breve.")
+GOAL = ("Revisá la calidad de los datos de ventas entre {start} y {end}. Llamá a dqSucursalesSinVentas, "
+        "dqCaidasDeVentas y dqMargenesNegativos con esas fechas. Después, por cada fila que devuelvan, llamá a "
+        "abrirIncidente una vez, con el campo 'incidente' de la fila como resumen, responsable 'Equipo de datos' y "
+        "severidad P2. Si un control no devuelve filas, no propongas nada por él. Terminá con un resumen breve.")
 
 
 def plant(conn, rng, per_kind=2):

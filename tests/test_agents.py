@@ -24,6 +24,13 @@ def call(name, args, i=0):
         {"id": f"c{i}", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}
 
 
+def calls(*named):
+    """One turn with several tool calls: (name, arguments) pairs."""
+    return {"role": "assistant", "content": "", "tool_calls": [
+        {"id": f"m{i}", "type": "function", "function": {"name": n, "arguments": json.dumps(a)}}
+        for i, (n, a) in enumerate(named)]}
+
+
 def final(text="Listo."):
     return {"role": "assistant", "content": text}
 
@@ -106,7 +113,8 @@ def test_a_check_runs_and_an_incident_is_only_proposed(world):
         steps = c.execute("SELECT n, tool, result, error FROM rag.agent_steps WHERE run_id = %s ORDER BY n",
                           (out["run_id"],)).fetchall()
         assert [s["tool"] for s in steps] == ["dqSucursalesSinVentas", "abrirIncidente", None]
-        assert {"sucursal": "Flores", "fecha": "2025-03-10"} in steps[0]["result"]["result"]
+        gaps = [(r["sucursal"], r["fecha"], r["incidente"]) for r in steps[0]["result"]["result"]]
+        assert gaps == [("Flores", "2025-03-10", "Flores no registró ventas el 2025-03-10")]
         assert steps[1]["result"]["executed"] is False
         action = c.execute("SELECT status, function, arguments, requested_by FROM rag.pending_actions WHERE id = %s",
                            (out["pending_actions"][0],)).fetchone()
@@ -212,6 +220,17 @@ def test_a_planted_instruction_and_a_retried_call_still_only_propose(world):
                                                  (out["run_id"],))]
     assert errors[2].startswith("unknown tool 'anularVentasSucursal'")
     assert counts(world) == before
+
+
+def test_a_change_asked_for_beside_the_reads_it_rests_on_waits_for_them(world):
+    script = Script(calls(("dqSucursalesSinVentas", {"fechaInicio": WINDOW[0], "fechaFin": WINDOW[1]}),
+                          ("abrirIncidente", INCIDENT)), final())
+    out = run_agent(world, "analyst", script)
+    assert out["pending_actions"] == [] and out["steps"] == 3
+    with session(world, "analyst") as c:
+        step = c.execute("SELECT tool, error FROM rag.agent_steps WHERE run_id = %s AND n = 2",
+                         (out["run_id"],)).fetchone()
+    assert step["tool"] == "abrirIncidente" and step["error"].startswith("not proposed")
 
 
 def test_the_loops_bounds_and_failures_keep_their_steps(world):

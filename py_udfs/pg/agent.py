@@ -50,7 +50,8 @@ def run_agent(plpy, goal, tenant, max_steps, max_seconds, tools, endpoint):
               _json(step.get("result")), step.get("error"), usage[0], usage[1], step.get("ms")])
 
     status, answer, error, steps, tokens_in, tokens_out = agent.loop(
-        chat, execute, log, goal, specs, max_steps, max_seconds, MAX_TOKENS)
+        chat, execute, log, goal, specs, max_steps, max_seconds, MAX_TOKENS,
+        changes=frozenset(r["name"] for r in registry if not r["read_only"]))
     _sql(plpy, "SELECT rag._agent_finish($1, $2, $3, $4, $5, $6, $7)",
          ["bigint", "text", "text", "text", "int", "int", "int"],
          [run_id, status, answer, error, steps, tokens_in or None, tokens_out or None])

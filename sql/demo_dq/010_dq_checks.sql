@@ -22,12 +22,17 @@ $$;
 
 -- A trading day is a day some branch sold on; a branch without a line
 -- that day is a gap.
+-- Each check's rows carry `incidente`: the finding in one sentence, ready
+-- to be an incident's summary (a small model copies better than it writes).
+DROP FUNCTION IF EXISTS ventas_dq.sucursales_sin_ventas(date, date);
+DROP FUNCTION IF EXISTS ventas_dq.caidas_de_ventas(date, date, numeric);
+DROP FUNCTION IF EXISTS ventas_dq.margenes_negativos(date, date);
 CREATE OR REPLACE FUNCTION ventas_dq.sucursales_sin_ventas(fecha_inicio date, fecha_fin date)
-RETURNS TABLE (sucursal text, fecha date)
+RETURNS TABLE (sucursal text, fecha date, incidente text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT s.nombre, d.fecha
+    SELECT s.nombre, d.fecha, format('%s no registró ventas el %s', s.nombre, d.fecha)
       FROM (SELECT DISTINCT l.fecha FROM ventas_dq.lineas l WHERE l.fecha BETWEEN fecha_inicio AND fecha_fin) d
      CROSS JOIN ventas.sucursales s
      WHERE NOT EXISTS (SELECT 1 FROM ventas_dq.lineas l WHERE l.fecha = d.fecha AND l.sucursal_id = s.id)
@@ -37,7 +42,7 @@ $$;
 -- A branch's day below its mean − sigmas × σ over the 56 days before the
 -- window (days with sales only: a day without any is the check above's).
 CREATE OR REPLACE FUNCTION ventas_dq.caidas_de_ventas(fecha_inicio date, fecha_fin date, sigmas numeric DEFAULT 3)
-RETURNS TABLE (sucursal text, fecha date, total numeric, media numeric, desvio numeric, z numeric)
+RETURNS TABLE (sucursal text, fecha date, total numeric, media numeric, desvio numeric, z numeric, incidente text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
@@ -48,18 +53,21 @@ AS $$
         SELECT d.sucursal_id, avg(d.total) AS media, stddev_samp(d.total) AS desvio FROM daily d
          WHERE d.fecha < fecha_inicio GROUP BY 1)
     SELECT s.nombre, d.fecha, d.total, round(h.media, 2), round(h.desvio, 2),
-           round((d.total - h.media) / nullif(h.desvio, 0), 2)
+           round((d.total - h.media) / nullif(h.desvio, 0), 2),
+           format('Las ventas de %s el %s fueron %s, %s desvíos bajo su media de %s', s.nombre, d.fecha, d.total,
+                  round((h.media - d.total) / nullif(h.desvio, 0), 1), round(h.media))
       FROM daily d JOIN history h USING (sucursal_id) JOIN ventas.sucursales s ON s.id = d.sucursal_id
      WHERE d.fecha BETWEEN fecha_inicio AND fecha_fin AND d.total < h.media - sigmas * h.desvio
      ORDER BY d.fecha, s.nombre
 $$;
 
 CREATE OR REPLACE FUNCTION ventas_dq.margenes_negativos(fecha_inicio date, fecha_fin date)
-RETURNS TABLE (sucursal text, fecha date, producto text, ganancia numeric)
+RETURNS TABLE (sucursal text, fecha date, producto text, ganancia numeric, incidente text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT s.nombre, l.fecha, p.nombre, sum(l.ganancia)
+    SELECT s.nombre, l.fecha, p.nombre, sum(l.ganancia),
+           format('Margen negativo en %s el %s: %s con ganancia %s', s.nombre, l.fecha, p.nombre, sum(l.ganancia))
       FROM ventas_dq.lineas l JOIN ventas.sucursales s ON s.id = l.sucursal_id
       JOIN ventas.productos p ON p.id = l.producto_id
      WHERE l.fecha BETWEEN fecha_inicio AND fecha_fin AND l.ganancia < 0
