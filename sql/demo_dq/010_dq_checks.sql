@@ -39,25 +39,27 @@ AS $$
      ORDER BY d.fecha, s.nombre
 $$;
 
--- A branch's day below its mean − sigmas × σ over the 56 days before the
--- window (days with sales only: a day without any is the check above's).
+-- A branch's day more than `sigmas` standard deviations below its history
+-- (the 56 days before the window), measured on the logarithm of the day's
+-- sales: a branch's days vary by a factor, not by an amount (here a third
+-- of the mean either way), so on the plain totals mean − 3σ is about zero
+-- and no drop could ever pass it. Days without sales are the check above's.
 CREATE OR REPLACE FUNCTION ventas_dq.caidas_de_ventas(fecha_inicio date, fecha_fin date, sigmas numeric DEFAULT 3)
-RETURNS TABLE (sucursal text, fecha date, total numeric, media numeric, desvio numeric, z numeric, incidente text)
+RETURNS TABLE (sucursal text, fecha date, total numeric, media numeric, z numeric, incidente text)
 LANGUAGE sql STABLE
 SET search_path = pg_catalog, pg_temp
 AS $$
     WITH daily AS (
         SELECT l.sucursal_id, l.fecha, sum(l.monto) AS total FROM ventas_dq.lineas l
-         WHERE l.fecha BETWEEN fecha_inicio - 56 AND fecha_fin GROUP BY 1, 2),
+         WHERE l.fecha BETWEEN fecha_inicio - 56 AND fecha_fin GROUP BY 1, 2 HAVING sum(l.monto) > 0),
     history AS (
-        SELECT d.sucursal_id, avg(d.total) AS media, stddev_samp(d.total) AS desvio FROM daily d
-         WHERE d.fecha < fecha_inicio GROUP BY 1)
-    SELECT s.nombre, d.fecha, d.total, round(h.media, 2), round(h.desvio, 2),
-           round((d.total - h.media) / nullif(h.desvio, 0), 2),
-           format('Las ventas de %s el %s fueron %s, %s desvíos bajo su media de %s', s.nombre, d.fecha, d.total,
-                  round((h.media - d.total) / nullif(h.desvio, 0), 1), round(h.media))
+        SELECT d.sucursal_id, avg(d.total) AS media, avg(ln(d.total)) AS mu, stddev_samp(ln(d.total)) AS sd
+          FROM daily d WHERE d.fecha < fecha_inicio GROUP BY 1)
+    SELECT s.nombre, d.fecha, d.total, round(h.media, 2), round((ln(d.total) - h.mu) / nullif(h.sd, 0), 2),
+           format('Las ventas de %s el %s fueron %s, %s desvíos bajo lo habitual (media %s)', s.nombre, d.fecha,
+                  d.total, round((h.mu - ln(d.total)) / nullif(h.sd, 0), 1), round(h.media))
       FROM daily d JOIN history h USING (sucursal_id) JOIN ventas.sucursales s ON s.id = d.sucursal_id
-     WHERE d.fecha BETWEEN fecha_inicio AND fecha_fin AND d.total < h.media - sigmas * h.desvio
+     WHERE d.fecha BETWEEN fecha_inicio AND fecha_fin AND ln(d.total) < h.mu - sigmas * h.sd
      ORDER BY d.fecha, s.nombre
 $$;
 
