@@ -20,6 +20,12 @@ COMMENT ON COLUMN rag.embedding_queue_status.failed IS 'Chunks that failed rag.q
 COMMENT ON COLUMN rag.embedding_queue_status.embedded IS 'Chunks with a vector of this model';
 COMMENT ON COLUMN rag.embedding_queue_status.oldest_enqueued_at IS 'When the oldest queued chunk was enqueued';
 COMMENT ON COLUMN rag.embedding_queue_status.last_error IS 'The most recent embedding error, if any';
+COMMENT ON VIEW rag.graph_queue_status IS 'The graph''s extraction queue per tenant (tenants with rag.enable_graph), as the caller sees it';
+COMMENT ON COLUMN rag.graph_queue_status.tenant IS 'Tenant whose chunks wait for entity extraction';
+COMMENT ON COLUMN rag.graph_queue_status.queued IS 'Chunks waiting for extraction (attempts left)';
+COMMENT ON COLUMN rag.graph_queue_status.failed IS 'Chunks whose extraction failed rag.queue_max_attempts() times';
+COMMENT ON COLUMN rag.graph_queue_status.oldest_enqueued_at IS 'When the oldest queued chunk was enqueued';
+COMMENT ON COLUMN rag.graph_queue_status.last_error IS 'The most recent extraction error, if any';
 
 COMMENT ON VIEW rag.reembed_progress IS 'Re-embedding with a model (rag.reembed): progress per model';
 COMMENT ON COLUMN rag.reembed_progress.model IS 'Embedding model name';
