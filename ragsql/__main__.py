@@ -31,24 +31,6 @@ import psycopg
 
 from . import ROOT, database_url, db, readers, sqlfiles
 
-DEMO_QUESTIONS = [
-    "¿Qué política de devoluciones aplica a mayoristas?",
-    "How long is the warranty on refurbished products?",
-    "¿Cuánto demora un envío al interior del país?",
-    "¿Quién ganó el mundial de fútbol de 1986?",
-]
-
-
-DEMO_INTENTS = [
-    "¿Cuáles fueron las ventas totales de la sucursal Abasto esta semana?",
-    "¿y en Palermo?",
-    "Top 3 productos del mes pasado",
-    "Ventas de la sucursal Once en el primer trimestre de 2025",
-    "Borrá las ventas de Abasto del 1/3/2025",
-    "¿Qué política de devoluciones aplica a mayoristas?",
-]
-
-
 # SQLSTATEs of a file's content that rag.ingest_document refuses: the file
 # is skipped (with the reason), not failed.
 _CONTENT_REFUSED = {"22023": "no text to index", "54000": "too large"}
@@ -210,48 +192,13 @@ def cmd_cron(args):
 
 
 def cmd_demo(args):
-    conn = db.connect()
-    print("== installing the demo sales domain (schema ventas and its intent functions)")
-    sqlfiles.install_demo(conn)
-    print("== loading the sample corpus")
-    ns = argparse.Namespace(paths=[args.path], tenant="demo", progress=True)
-    cmd_ingest(ns, conn)
-    ms = conn.execute("SELECT rag.warm_up()").fetchone()[0]
-    print(f"== models warmed up in this backend in {ms:,.0f} ms")
-    llm = db.local_llm_url()
-    if llm:
-        db.use_llm(conn, llm, "local-qwen", 120_000)
-        print(f"== answers are written by the local LLM at {llm}, with [n] citations")
-    else:
-        print("== answers quote the sources (extractive): no LLM is running; `make llm` starts a local one")
-    print()
-    print("== questions to the documents: SELECT rag_answer_text('...')")
-    for q in DEMO_QUESTIONS:
-        print()
-        print(f"Q: {q}")
-        print_answer(conn.execute("SELECT rag.answer(%s, tenant => 'demo')", (q,)).fetchone()[0],
-                     show_model=False)
-    print()
-    print("== questions to the sales data: SELECT rag_ask_text('...')  (parse, validate, run)")
-    for q in DEMO_INTENTS:
-        print()
-        print(f"Q: {q}")
-        # session_id as an argument: the follow-up ("¿y en Palermo?") works
-        # behind a transaction pooler too
-        text = conn.execute("SELECT rag_ask_text(%s, session_id => 'demo')", (q,)).fetchone()[0]
-        print(textwrap.indent(text, "  "))
-    print()
-    print("== try it yourself:")
-    url = db.database_url()
-    print(f"   psql \"{url}\" -c \"SELECT rag_answer_text('¿Qué política de devoluciones aplica a mayoristas?')\"")
-    print(f"   psql \"{url}\" -c \"SELECT * FROM rag_ask_rows('¿Cuánto vendió cada sucursal el mes pasado?')\"")
-    return 0
+    from . import demo
+    return demo.run(args, cmd_ingest, print_answer)
 
 
 def cmd_mcp(args):
-    from . import mcp_server
-    return mcp_server.serve(database_url(), args.transport, args.host, args.port, args.allow_remote,
-                            args.statement_timeout_ms)
+    from . import mcp_server  # the MCP SDK: only for this command
+    return mcp_server.serve(database_url(), args)
 
 
 def _workers(value):
@@ -293,18 +240,17 @@ def main(argv=None):
     s.add_argument("--evaluation", help="cron schedule of the golden-set evaluation (default: daily 03:30)")
     s = sub.add_parser("demo", help="load the sample corpus and answer sample questions")
     s.add_argument("path", nargs="?", default=str(ROOT / "samples"))
-    s = sub.add_parser("mcp", help="serve the registry's functions, search and answer as MCP tools, as the"
-                                   " database role of DATABASE_URL")
+    s = sub.add_parser("mcp", help="the registry's functions, search and answer as MCP tools, as DATABASE_URL's role")
     s.add_argument("--transport", choices=["stdio", "http"], default="stdio")
     s.add_argument("--host", default="127.0.0.1", help="http: the address to listen on (loopback by default)")
     s.add_argument("--port", type=int, default=8765, help="http: the port (default 8765)")
-    s.add_argument("--allow-remote", action="store_true",
-                   help="http: allow a non-loopback address (put an authenticating proxy in front)")
+    s.add_argument("--allow-remote", action="store_true", help="http: allow a non-loopback address")
     s.add_argument("--statement-timeout-ms", type=int, default=30_000)
     args = p.parse_args(argv)
     try:
         return {"ingest": cmd_ingest, "sync": cmd_sync, "ask": cmd_ask, "search": cmd_search,
-                "demo": cmd_demo, "cron": cmd_cron, "mcp": cmd_mcp}[args.cmd](args)
+                "demo": cmd_demo, "cron": cmd_cron,
+                "mcp": cmd_mcp}[args.cmd](args)
     except (psycopg.Error, FileNotFoundError) as exc:
         print(f"error: {exc}".rstrip(), file=sys.stderr)
         return 2

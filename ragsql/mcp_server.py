@@ -151,9 +151,11 @@ def build_server(db):
                   on_list_tools=list_tools, on_call_tool=call_tool)
 
 
-def serve(url, transport="stdio", host="127.0.0.1", port=8765, allow_remote=False, statement_timeout_ms=30_000):
+def serve(url, args):
     """Runs until stdin closes (stdio) or the process is stopped (http).
     Returns an exit status; errors go to stderr, never to the protocol."""
+    transport, host, port = args.transport, args.host, args.port
+    allow_remote, statement_timeout_ms = args.allow_remote, args.statement_timeout_ms
     if transport == "http" and host not in LOOPBACK and not allow_remote:
         print(f"ragsql mcp: refusing to listen on {host}: the server acts with its database role for anyone "
               "who reaches the port. Use 127.0.0.1, or --allow-remote behind an authenticating proxy.",
