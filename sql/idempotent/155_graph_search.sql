@@ -19,19 +19,25 @@ CREATE OR REPLACE FUNCTION rag._graph_search(
     query text, models text[], embeddings @extschema_vector@.vector[], query_language text,
     k int DEFAULT 10, tenant text DEFAULT NULL, filter jsonb DEFAULT NULL, hops int DEFAULT 2,
     neighbours int DEFAULT 20, model text DEFAULT NULL, neighbour_weight float8 DEFAULT 0.5,
-    fanout int DEFAULT 25, rrf_k int DEFAULT 60)
+    fanout int DEFAULT 25, rrf_k int DEFAULT 60, hub_chunks int DEFAULT 200)
 RETURNS TABLE (chunk_id bigint, document_id bigint, title text, content text, metadata jsonb,
                vector_rank int, text_rank int, score float8, search_rank int, graph_rank int,
                entities text[], path text[], hops_away int)
 LANGUAGE sql STABLE PARALLEL RESTRICTED
 SET search_path = pg_catalog, pg_temp
+-- The planner cannot bound the recursive walk (it guesses millions of
+-- rows), which would set off JIT compilation: about 0.9 s a query, for a
+-- walk that touches a few hundred rows.
+SET jit = off
 AS $$
 WITH RECURSIVE
 nb AS (
     SELECT s.*, (row_number() OVER ())::int AS r
       FROM rag._search(query, models, embeddings, query_language, neighbours, tenant, filter, 'hybrid',
                        model => model) s),
-q AS (SELECT ' ' || rag.entity_key(query) || ' ' AS words),
+q AS (SELECT ' ' || rag.entity_key(query) || ' ' AS words,
+             ARRAY(SELECT DISTINCT w FROM unnest(string_to_array(rag.entity_key(query), ' ')) w
+                    WHERE length(w) >= 4) AS long_words),
 named AS (
     SELECT e.id, 1.0::float8 AS score FROM rag.entities e, q
      WHERE (_graph_search.tenant IS NULL OR e.tenant = _graph_search.tenant)
@@ -43,26 +49,33 @@ seed AS (
     SELECT m.entity_id, max(neighbour_weight / nb.r) FROM nb JOIN rag.mentions m ON m.chunk_id = nb.chunk_id
      WHERE nb.r <= 5 AND NOT EXISTS (SELECT 1 FROM named) GROUP BY m.entity_id),
 spec AS (
-    SELECT m.entity_id, 1 / ln(exp(1) + count(*)) AS s FROM rag.mentions m
+    SELECT m.entity_id, 1 / ln(exp(1) + count(*)) AS s, count(*) AS chunks FROM rag.mentions m
      WHERE m.entity_id IN (SELECT e.id FROM rag.entities e WHERE _graph_search.tenant IS NULL
                                                               OR e.tenant = _graph_search.tenant)
      GROUP BY m.entity_id),
-walk (entity_id, score, depth, path) AS (
-    SELECT s.id, max(s.score), 0, ARRAY[s.id] FROM seed s GROUP BY s.id
+-- A hub (named in more than hub_chunks chunks) is reached but not walked
+-- through: its links lead everywhere, and walking them costs seconds on a
+-- large corpus. The test sits inside the lateral subquery, so a hub's
+-- relations are never read.
+walk (entity_id, score, depth, path, chunks) AS (
+    SELECT s.id, max(s.score), 0, ARRAY[s.id], coalesce(max(sp.chunks), 0)
+      FROM seed s LEFT JOIN spec sp ON sp.entity_id = s.id GROUP BY s.id
     UNION ALL
-    SELECT n.other, w.score * n.strength * coalesce(sp.s, 1), w.depth + 1, w.path || n.other
+    SELECT n.other, w.score * n.strength * coalesce(sp.s, 1), w.depth + 1, w.path || n.other,
+           coalesce(sp.chunks, 0)
       FROM walk w
       CROSS JOIN LATERAL (
           SELECT x.other, x.w / (x.w + 1) AS strength FROM (
               SELECT CASE WHEN r.source_id = w.entity_id THEN r.target_id ELSE r.source_id END AS other,
-                     sum(r.weight * (1 + 2 * (SELECT count(*) FROM q, unnest(string_to_array(rag.entity_key(r.type), ' ')) t
-                                               WHERE length(t) >= 4 AND strpos(q.words, ' ' || t || ' ') > 0))) AS w
+                     sum(r.weight * (1 + 2 * (SELECT count(*) FROM q, unnest(r.type_words) t
+                                               WHERE t = ANY (q.long_words)))) AS w
                 FROM rag.relations r
-               WHERE r.source_id = w.entity_id OR r.target_id = w.entity_id
+               WHERE (r.source_id = w.entity_id OR r.target_id = w.entity_id)
+                 AND w.depth < greatest(hops, 0) AND w.chunks <= hub_chunks
                GROUP BY 1) x
            ORDER BY x.w DESC, x.other LIMIT fanout) n
       LEFT JOIN spec sp ON sp.entity_id = n.other
-     WHERE w.depth < greatest(hops, 0) AND NOT n.other = ANY (w.path)),
+     WHERE NOT n.other = ANY (w.path)),
 reached AS (
     SELECT DISTINCT ON (w.entity_id) w.entity_id, w.score, w.depth, w.path
       FROM walk w ORDER BY w.entity_id, w.score DESC),

@@ -44,6 +44,9 @@ CREATE TABLE rag.relations (
     target_id      bigint NOT NULL REFERENCES rag.entities (id) ON DELETE CASCADE,
     type           text NOT NULL,
     weight         float8 NOT NULL DEFAULT 1 CHECK (weight > 0),
+    -- the type's folded words of 4 letters or more, matched with the
+    -- question's at search time without folding every relation again
+    type_words     text[] NOT NULL DEFAULT '{}',
     evidence_chunk bigint NOT NULL REFERENCES rag.chunks (id) ON DELETE CASCADE,
     UNIQUE (source_id, target_id, type, evidence_chunk),
     CHECK (source_id <> target_id)
