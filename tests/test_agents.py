@@ -285,3 +285,15 @@ def test_the_sql_tool_only_reads(world, conn):
         assert "longer than 300 ms" in slow["error"]
     assert conn.execute("SELECT 1 AS ok").fetchone()["ok"] == 1  # the test's own backend is alive
     assert counts(world) == before
+
+
+def test_only_analysts_may_run_the_sql_tool(world, conn):
+    outsider = "ag_out_" + uuid.uuid4().hex[:6]
+    conn.execute(f'CREATE ROLE "{outsider}" LOGIN')
+    try:
+        with psycopg.connect(world["url"], autocommit=True) as c:
+            c.execute(f'SET ROLE "{outsider}"')
+            with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                c.execute("SELECT rag._agent_sql('SELECT count(*) FROM ventas.lineas')")
+    finally:
+        conn.execute(f'DROP ROLE "{outsider}"')

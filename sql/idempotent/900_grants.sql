@@ -207,3 +207,7 @@ REVOKE EXECUTE ON FUNCTION rag._settle_action(bigint, text, jsonb, text, text), 
        rag.open_incident(text, text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION rag._settle_action(bigint, text, jsonb, text, text), rag._claim_action(bigint),
       rag.open_incident(text, text, text) TO rag_approver;
+-- What rag_agent_reader may read, every analyst may read through an agent's
+-- SQL tool: grant it only what they all may see (docs/agents.md).
+REVOKE EXECUTE ON FUNCTION rag._agent_sql(text, int, int) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION rag._agent_sql(text, int, int) TO rag_user;
